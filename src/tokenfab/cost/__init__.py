@@ -1,0 +1,1 @@
+"""tokenfab.cost stage."""
