@@ -1,0 +1,46 @@
+"""``tokenfab bench``: load any OpenAI-compatible server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from tokenfab.cli.options import build_config, load_options, write_json
+from tokenfab.report.console import ConsoleProgress, print_summary
+from tokenfab.session.bench import run_bench
+from tokenfab.session.loop import run_async
+from tokenfab.store import Store, default_db_url
+
+
+@click.command("bench")
+@click.option("--url", required=True, help="base URL, e.g. http://127.0.0.1:8080")
+@click.option("--model", required=True, help="model name the server serves")
+@click.option("--api", type=click.Choice(["chat", "completions"]), default="chat",
+              show_default=True)
+@click.option("--api-key", default=None, envvar="TOKENFAB_API_KEY",
+              help="bearer token (or $TOKENFAB_API_KEY)")
+@load_options(default_concurrency=None, default_requests=None, default_ignore_eos=False)
+def bench_cmd(url: str, model: str, api: str, api_key: str | None, json_path: str | None,
+              db: str | None, **kw: Any) -> None:
+    """Benchmark a running server at each load point and store every request."""
+    cfg = build_config(url=url, model=model, api=api, api_key=api_key, **kw)
+    store = Store(db or default_db_url())
+    quiet = json_path == "-"
+    console = Console(stderr=True)
+    progress = ConsoleProgress(console, enabled=None if not quiet else False)
+    console.print(f"tokenfab bench → {url} ({model}), {cfg.mode} {list(cfg.values)}",
+                  highlight=False)
+    try:
+        result = run_async(run_bench(cfg, store, kind="bench", progress=progress))
+    finally:
+        progress.close()
+        store.close()
+    print_summary(result.summary, Console(stderr=quiet))
+    write_json(result.summary, json_path)
+    if json_path and json_path != "-":
+        console.print(f"summary written to {json_path}", highlight=False)
+
+
+__all__ = ["bench_cmd"]

@@ -1,0 +1,80 @@
+"""``tokenfab`` entry point: one error boundary, one line per error, no tracebacks."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+import click
+from pydantic import ValidationError
+
+from tokenfab import __version__
+from tokenfab.errors import TokenfabError
+
+
+class _Terminated(BaseException):
+    """Raised from the SIGTERM handler so context managers (the engine) unwind."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated()
+
+
+def format_validation(exc: ValidationError) -> str:
+    """First pydantic error as ``field: message``."""
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tokenfab")
+def cli() -> None:
+    """Measure, model and minimize the cost per token of LLM inference."""
+
+
+def _register() -> None:
+    from tokenfab.cli import bench, engine, run, runs, sim
+
+    cli.add_command(run.run_cmd)
+    cli.add_command(bench.bench_cmd)
+    cli.add_command(sim.sim_cmd)
+    cli.add_command(runs.runs_group)
+    cli.add_command(engine.engine_group)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        cli.main(args=argv, prog_name="tokenfab", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("tokenfab: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"tokenfab: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except TokenfabError as exc:
+        click.echo(f"tokenfab: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except ValidationError as exc:
+        click.echo(f"tokenfab: error: {format_validation(exc)}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("tokenfab: interrupted; every finished request was kept in the database",
+                   err=True)
+        sys.exit(130)
+    except _Terminated:
+        click.echo("tokenfab: terminated; every finished request was kept in the database",
+                   err=True)
+        sys.exit(143)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Options shared by ``bench`` and ``run``, and their conversion to a ``BenchConfig``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tokenfab.errors import ConfigError
+from tokenfab.schemas.config import BenchConfig, Slo
+from tokenfab.schemas.summary import RunSummary
+from tokenfab.session.bench import validate_values
+from tokenfab.workload import parse_length, parse_shape
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def load_options(default_concurrency: str | None, default_requests: int | None,
+                 default_ignore_eos: bool) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        opts = [
+            click.option("--concurrency", "concurrency", default=default_concurrency,
+                         help="closed-loop streams per load point, e.g. 1,2,4,8"),
+            click.option("--rate", "rate", default=None,
+                         help="open-loop arrival rates in req/s, e.g. 2,4,8"),
+            click.option("--arrival", type=click.Choice(["poisson", "gamma", "constant"]),
+                         default="poisson", show_default=True, help="arrival process for --rate"),
+            click.option("--gamma-shape", type=float, default=1.0, show_default=True,
+                         help="gamma shape k (burstier below 1)"),
+            click.option("--requests", "requests", type=int, default=default_requests,
+                         help="measured requests per load point"),
+            click.option("--duration", "duration_s", type=float, default=None,
+                         help="max seconds per load point"),
+            click.option("--warmup", type=int, default=None,
+                         help="warm-up requests per point, not measured"),
+            click.option("--input-tokens", default="256", show_default=True,
+                         help="input length: 256, N(256,64) or U(128,512)"),
+            click.option("--output-tokens", default="128", show_default=True,
+                         help="output length: 128, N(128,16) or U(64,256)"),
+            click.option("--shape", default=None,
+                         help="input/output together, e.g. N(256,64)/(128,16)"),
+            click.option("--dataset", type=click.Path(dir_okay=False), default=None,
+                         help="replay a JSONL file (OpenAI messages or ShareGPT)"),
+            click.option("--ignore-eos/--no-ignore-eos", default=default_ignore_eos,
+                         show_default=True, help="pin output lengths (ignore_eos, min_tokens)"),
+            click.option("--slo", default=None, help="goodput SLO, e.g. ttft_ms=500,tpot_ms=50"),
+            click.option("--hourly-usd", type=float, default=None,
+                         help="what the serving hardware costs per hour (assumed)"),
+            click.option("--timeout", "timeout_s", type=float, default=120.0, show_default=True,
+                         help="per-request timeout in seconds"),
+            click.option("--seed", type=int, default=0, show_default=True),
+            click.option("--label", default=None, help="a name for this run"),
+            click.option("--json", "json_path", default=None,
+                         help="write the summary JSON here ('-' for stdout)"),
+            click.option("--db", default=None, help="SQLAlchemy URL of the results database"),
+        ]
+        for o in reversed(opts):
+            f = o(f)
+        return f
+    return deco
+
+
+def parse_slo(text: str | None) -> Slo | None:
+    if not text:
+        return None
+    fields: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, val = part.partition("=")
+        key = key.strip()
+        if not sep or key not in ("ttft_ms", "tpot_ms", "e2e_ms"):
+            raise ConfigError(f"--slo {text!r}: use keys ttft_ms, tpot_ms, e2e_ms, "
+                              "e.g. --slo ttft_ms=500,tpot_ms=50")
+        try:
+            fields[key] = float(val)
+        except ValueError:
+            raise ConfigError(f"--slo {key}={val!r} is not a number of milliseconds") from None
+        if fields[key] <= 0:
+            raise ConfigError(f"--slo {key} must be > 0 ms (got {val})")
+    return Slo(**fields)
+
+
+def build_config(*, url: str, model: str, api: str, concurrency: str | None, rate: str | None,
+                 arrival: str, gamma_shape: float, requests: int | None,
+                 duration_s: float | None, warmup: int | None, input_tokens: str,
+                 output_tokens: str, shape: str | None, dataset: str | None, ignore_eos: bool,
+                 slo: str | None, hourly_usd: float | None, timeout_s: float, seed: int,
+                 label: str | None, api_key: str | None = None,
+                 default_warmup: int = 0) -> BenchConfig:
+    if concurrency and rate:
+        raise ConfigError("use either --concurrency or --rate, not both")
+    if rate:
+        mode, values = "rate", validate_values(rate, "--rate")
+    else:
+        mode, values = "concurrency", validate_values(concurrency or "1", "--concurrency")
+        for v in values:
+            if v != int(v):
+                raise ConfigError(f"--concurrency values must be whole numbers (got {v:g})")
+    if requests is not None and requests < 1:
+        raise ConfigError(f"--requests must be >= 1 (got {requests})")
+    if duration_s is not None and duration_s <= 0:
+        raise ConfigError(f"--duration must be > 0 seconds (got {duration_s:g})")
+    if requests is None and duration_s is None:
+        requests = 32
+    if warmup is not None and warmup < 0:
+        raise ConfigError(f"--warmup must be >= 0 (got {warmup})")
+    if timeout_s <= 0:
+        raise ConfigError(f"--timeout must be > 0 seconds (got {timeout_s:g})")
+    if hourly_usd is not None and (hourly_usd < 0 or hourly_usd != hourly_usd):
+        raise ConfigError(f"--hourly-usd must be a non-negative number (got {hourly_usd})")
+    if gamma_shape <= 0:
+        raise ConfigError(f"--gamma-shape must be > 0 (got {gamma_shape:g})")
+    if shape:
+        ins, outs = parse_shape(shape)
+    else:
+        ins = parse_length(input_tokens, what="--input-tokens")
+        outs = parse_length(output_tokens, what="--output-tokens")
+    if dataset is not None and not Path(dataset).is_file():
+        raise ConfigError(f"--dataset {dataset}: no such file; pass a JSONL file")
+    return BenchConfig(
+        url=url, model=model, api=api,  # type: ignore[arg-type]
+        mode=mode,  # type: ignore[arg-type]
+        values=values, arrival=arrival,  # type: ignore[arg-type]
+        gamma_shape=gamma_shape, requests_per_point=requests, duration_s=duration_s,
+        warmup_requests=default_warmup if warmup is None else warmup,
+        input_tokens=ins, output_tokens=outs, dataset=dataset, ignore_eos=ignore_eos,
+        slo=parse_slo(slo), hourly_usd=hourly_usd, timeout_s=timeout_s, seed=seed,
+        api_key=api_key, label=label,
+    )
+
+
+def write_json(summary: RunSummary, path: str | None) -> None:
+    if not path:
+        return
+    text = json.dumps(summary.to_json_dict(), indent=2)
+    if path == "-":
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_text(text + "\n")
+    except OSError as exc:
+        raise ConfigError(f"--json {path}: cannot write ({exc.strerror}); pick a writable path")

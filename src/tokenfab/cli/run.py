@@ -1,0 +1,80 @@
+"""``tokenfab run``: start the embedded engine, benchmark it, stop it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from tokenfab.cli.options import build_config, load_options, write_json
+from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
+from tokenfab.report.console import ConsoleProgress, print_summary
+from tokenfab.schemas.config import LengthSpec
+from tokenfab.session.bench import run_bench
+from tokenfab.session.loop import run_async
+from tokenfab.store import Store, default_db_url
+
+DEFAULT_CONCURRENCY = "1,2,4,8"
+DEFAULT_REQUESTS = 24  # per point: 4 points finish in ~90 s on 2 cores
+DEFAULT_WARMUP = 2
+
+
+def _upper(spec: LengthSpec) -> int:
+    """A length no request of this distribution exceeds (for sizing the context)."""
+    if spec.kind == "fixed":
+        return int(spec.mean)
+    if spec.kind == "uniform":
+        return int(spec.high or spec.mean)
+    return int(min(spec.max_tokens, spec.mean + 4 * spec.std))
+
+
+@click.command("run")
+@click.option("--engine-arg", "engine_args", multiple=True,
+              help="pass settings to llama-server, e.g. --engine-arg='--threads 2'")
+@click.option("--slots", type=int, default=None,
+              help="parallel slots (-np); default: the highest concurrency")
+@click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="serve this GGUF instead of the embedded SmolLM2-135M-Instruct Q4_1")
+@load_options(default_concurrency=DEFAULT_CONCURRENCY, default_requests=None,
+              default_ignore_eos=True)
+def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | None,
+            json_path: str | None, db: str | None, **kw: Any) -> None:
+    """Start llama.cpp with SmolLM2-135M, benchmark it at each load point, stop it."""
+    if kw["requests"] is None and kw["duration_s"] is None:
+        kw["requests"] = DEFAULT_REQUESTS
+    # Validate every flag before paying for an engine start.
+    pre = build_config(url="http://127.0.0.1:1", model="embedded", api="chat",
+                       default_warmup=DEFAULT_WARMUP, **kw)
+    if slots is not None and slots < 1:
+        raise click.BadParameter(f"--slots must be >= 1 (got {slots})")
+    top = int(max(pre.values)) if pre.mode == "concurrency" else 8
+    settings = EngineSettings(
+        model_path=Path(model_file) if model_file else None,
+        parallel_slots=slots or max(1, top),
+        ctx_per_slot=min(16384, _upper(pre.input_tokens) + _upper(pre.output_tokens) + 128),
+        extra_args=EngineSettings.parse_engine_args(list(engine_args)),
+    )
+    console = Console(stderr=True)
+    quiet = json_path == "-"
+    store = Store(db or default_db_url())
+    console.print("tokenfab run: starting llama-server with SmolLM2-135M-Instruct Q4_1…",
+                  highlight=False)
+    try:
+        with LlamaServer(settings) as server:
+            console.print(f"  engine ready at {server.url} (llama.cpp {server.version}, "
+                          f"{settings.parallel_slots} slots)", highlight=False)
+            cfg = pre.model_copy(update={"url": server.url, "model": settings.alias})
+            engine = {"kind": "llama.cpp llama-server", "version": server.version,
+                      "argv": server.argv[1:]}
+            progress = ConsoleProgress(console, enabled=None if not quiet else False)
+            try:
+                result = run_async(run_bench(cfg, store, kind="run", progress=progress,
+                                             engine_info=engine))
+            finally:
+                progress.close()
+    finally:
+        store.close()
+    print_summary(result.summary, Console(stderr=quiet))
+    write_json(result.summary, json_path)

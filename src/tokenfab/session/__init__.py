@@ -1,0 +1,1 @@
+"""Orchestration: wires the stages into one benchmark run."""

@@ -1,0 +1,227 @@
+"""One benchmark run end to end: probe -> workload -> load points -> store -> summary.
+
+The only module that wires the stages together; the CLI calls ``run_bench`` and prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+import httpx
+import numpy as np
+
+from tokenfab import __version__
+from tokenfab.cost.simple import price_point
+from tokenfab.errors import ConfigError
+from tokenfab.load.client import RequestSpec, make_payload, make_spec
+from tokenfab.load.runner import LiveStats, PointPlan, PointRun, run_point
+from tokenfab.load.wire import ConnectionPool, Endpoint
+from tokenfab.metrics.compute import summarize_point
+from tokenfab.schemas.config import BenchConfig
+from tokenfab.schemas.records import RequestRecord
+from tokenfab.schemas.summary import PointSummary, RunSummary, Target
+from tokenfab.session.environment import environment_manifest
+from tokenfab.session.probe import TargetInfo, probe_target
+from tokenfab.store import RecordWriter, Store
+from tokenfab.workload import (
+    DatasetRequest,
+    HttpLlamaTokenizer,
+    PromptFactory,
+    WordTokenizer,
+    arrival_offsets_s,
+    load_dataset,
+    sample_lengths,
+)
+
+# For duration-only points, prompts are generated for this many seconds at the offered load
+# (then cycled) — enough that the prefix cache never sees a repeat in a normal run.
+DURATION_PROMPT_FACTOR = 4.0
+MAX_PROMPTS_PER_POINT = 20_000
+
+
+class Progress(Protocol):
+    def point_started(self, index: int, mode: str, value: float, stats: LiveStats) -> None: ...
+    def point_finished(self, index: int, summary: PointSummary) -> None: ...
+    def note(self, text: str) -> None: ...
+
+
+class NullProgress:
+    def point_started(self, index: int, mode: str, value: float, stats: LiveStats) -> None:
+        return None
+
+    def point_finished(self, index: int, summary: PointSummary) -> None:
+        return None
+
+    def note(self, text: str) -> None:
+        return None
+
+
+@dataclass
+class BenchResult:
+    summary: RunSummary
+    run_id: str
+    runs: list[PointRun] = field(default_factory=list)
+
+
+def _point_count(cfg: BenchConfig, value: float) -> int:
+    if cfg.requests_per_point is not None:
+        return cfg.requests_per_point
+    assert cfg.duration_s is not None
+    per_s = value if cfg.mode == "rate" else value * 2.0
+    return int(min(MAX_PROMPTS_PER_POINT, max(16, math.ceil(per_s * cfg.duration_s *
+                                                         DURATION_PROMPT_FACTOR))))
+
+
+async def _build_specs(cfg: BenchConfig, endpoint: Endpoint, info: TargetInfo, n: int,
+                       rng: np.random.Generator, factory: PromptFactory | None,
+                       dataset: list[DatasetRequest] | None) -> list[RequestSpec]:
+    outs = sample_lengths(cfg.output_tokens, n, rng)
+    specs: list[RequestSpec] = []
+    if dataset is not None:
+        for i in range(n):
+            d = dataset[i % len(dataset)]
+            max_tok = d.max_tokens or int(outs[i])
+            msgs = [{"role": r, "content": c} for r, c in d.messages] if d.messages else None
+            api = "chat" if msgs is not None else "completions"
+            path, body = make_payload(api=api, model=cfg.model, text=d.prompt or "",
+                                      max_tokens=max_tok, ignore_eos=cfg.ignore_eos,
+                                      messages=msgs)
+            specs.append(make_spec(endpoint, path, body, cfg.api_key, None, max_tok))
+        return specs
+    assert factory is not None
+    ins = sample_lengths(cfg.input_tokens, n, rng)
+    prompts = await factory.prompts([int(x) for x in ins], rng)
+    for p, o in zip(prompts, outs, strict=True):
+        path, body = make_payload(api=cfg.api, model=cfg.model, text=p.text, max_tokens=int(o),
+                                  ignore_eos=cfg.ignore_eos)
+        specs.append(make_spec(endpoint, path, body, cfg.api_key, p.input_tokens_target, int(o)))
+    return specs
+
+
+async def _cross_check(records: list[RequestRecord], info: TargetInfo,
+                       client: httpx.AsyncClient) -> None:
+    """Client-side output token count with the model's own tokenizer (llama.cpp /tokenize)."""
+    if not info.has_tokenize:
+        return
+    tok = HttpLlamaTokenizer(info.url, client)
+    gate = asyncio.Semaphore(8)
+
+    async def one(r: RequestRecord) -> None:
+        if not r.ok or r.output_text is None:
+            return
+        async with gate:
+            try:
+                r.client_output_tokens = len(await tok.tokenize(r.output_text))
+            except Exception:  # noqa: BLE001 - a failed cross-check must not fail the run
+                r.client_output_tokens = None
+
+    await asyncio.gather(*(one(r) for r in records))
+
+
+async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
+                    progress: Progress | None = None,
+                    engine_info: dict[str, Any] | None = None,
+                    on_run_id: Callable[[str], None] | None = None) -> BenchResult:
+    """Benchmark ``cfg.url`` at every load point; records are committed as requests end."""
+    progress = progress or NullProgress()
+    endpoint = Endpoint.parse(cfg.url)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
+        info = await probe_target(cfg, endpoint, client)
+        for w in info.warnings:
+            progress.note(w)
+        rng = np.random.default_rng(cfg.seed)
+        dataset: list[DatasetRequest] | None = None
+        factory: PromptFactory | None = None
+        if cfg.dataset:
+            loaded = load_dataset(cfg.dataset)
+            dataset = loaded.requests
+            for bad in loaded.bad_rows[:5]:
+                progress.note(f"dataset line {bad.line_no} skipped: {bad.reason}")
+            if len(loaded.bad_rows) > 5:
+                progress.note(f"... {len(loaded.bad_rows) - 5} more bad dataset rows skipped")
+        else:
+            tokenizer = (HttpLlamaTokenizer(info.url, client) if info.has_tokenize
+                         else WordTokenizer())
+            factory = await PromptFactory.create(tokenizer)
+        run_id = uuid.uuid4().hex[:12]
+        env = environment_manifest(engine_info)
+        env["target"] = {"url": cfg.url, "model": cfg.model, "server_models": info.models,
+                         "tokenizer": "server /tokenize" if info.has_tokenize else "word estimate"}
+        store.create_run(run_id, kind=kind, label=cfg.label,
+                         config=cfg.model_dump(mode="json", exclude={"api_key"}),
+                         environment=env, target_url=cfg.url, model=cfg.model,
+                         started_unix_ns=time.time_ns(),
+                         clock_offset_ns=time.time_ns() - perf_counter_ns())
+        if on_run_id:
+            on_run_id(run_id)
+        writer = RecordWriter(store, run_id)
+        pool = ConnectionPool(endpoint)
+        points: list[PointSummary] = []
+        runs: list[PointRun] = []
+        try:
+            for idx, value in enumerate(cfg.values):
+                n = _point_count(cfg, value)
+                specs = await _build_specs(cfg, endpoint, info, cfg.warmup_requests + n, rng,
+                                           factory, dataset)
+                offsets = None
+                if cfg.mode == "rate":
+                    offsets = arrival_offsets_s(cfg.arrival, value, len(specs), rng,
+                                                gamma_shape=cfg.gamma_shape)
+                plan = PointPlan(idx, cfg.mode, value, cfg.warmup_requests,
+                                 cfg.requests_per_point, cfg.duration_s,
+                                 [float(x) for x in offsets] if offsets is not None else None)
+                store.add_point(run_id, idx, cfg.mode, value)
+                stats = LiveStats()
+                progress.point_started(idx, cfg.mode, value, stats)
+                run = await run_point(plan, pool, lambda i, s=specs: s[i % len(s)],
+                                      timeout_s=cfg.timeout_s, on_record=writer.put, stats=stats)
+                writer.flush()
+                store.finish_point(run_id, idx, run.started_ns, run.ended_ns)
+                await _cross_check(run.records, info, client)
+                store.set_client_counts(run_id, [(r.point_index, r.request_index,
+                                                  r.client_output_tokens)
+                                                 for r in run.records
+                                                 if r.client_output_tokens is not None])
+                summary = summarize_point(run.records, mode=cfg.mode, value=value, slo=cfg.slo)
+                if cfg.hourly_usd is not None:
+                    summary.cost = price_point(summary, cfg.hourly_usd)
+                points.append(summary)
+                runs.append(run)
+                progress.point_finished(idx, summary)
+        except BaseException:
+            writer.close()
+            store.mark_run(run_id, "interrupted")
+            raise
+        finally:
+            pool.close()
+        writer.close()
+    result = RunSummary(run_id=run_id, target=Target(url=cfg.url, model=cfg.model),
+                        points=points, label=cfg.label, started_unix_s=time.time(),
+                        environment=env,
+                        provenance={"latency_ms": "measured", "throughput": "measured",
+                                    "tokens": "measured", **({"cost.usd_per_hour": "assumed"}
+                                                             if cfg.hourly_usd else {})})
+    store.finish_run(run_id, result.to_json_dict())
+    return BenchResult(result, run_id, runs)
+
+
+def validate_values(raw: str, what: str) -> tuple[float, ...]:
+    """``"1,2,4"`` -> (1.0, 2.0, 4.0); one-line ConfigError otherwise."""
+    try:
+        vals = tuple(float(x) for x in raw.split(",") if x.strip())
+    except ValueError:
+        raise ConfigError(f"{what} {raw!r} is not a comma-separated list of numbers; "
+                          f"e.g. {what} 1,2,4,8") from None
+    if not vals:
+        raise ConfigError(f"{what} needs at least one value, e.g. {what} 1,2,4,8")
+    for v in vals:
+        if not math.isfinite(v) or v <= 0:
+            raise ConfigError(f"{what} values must be > 0 (got {v:g}); e.g. {what} 1,2,4,8")
+    return vals

@@ -1,0 +1,64 @@
+"""What the store hands back: validated, frozen pydantic models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tokenfab.errors import StoreError
+from tokenfab.schemas.summary import RunSummary
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunInfo(_Model):
+    """One line of ``tokenfab runs list``."""
+
+    run_id: str
+    kind: str = Field(description="what produced the run, e.g. bench, run, sim")
+    label: str | None = Field(default=None, description="user label given with --label")
+    model: str
+    target_url: str
+    started_unix_ns: int = Field(description="wall-clock start, Unix time in ns")
+    status: str = Field(description="running, complete, interrupted, failed, ...")
+    n_records: int = Field(description="request records stored for the run")
+    n_points: int = Field(description="load points declared for the run")
+
+
+class PointInfo(_Model):
+    """One load point of a run; ``*_ns`` are perf_counter_ns of the sending process."""
+
+    point_index: int
+    mode: str = Field(description="load mode, e.g. concurrency or rate")
+    value: float = Field(description="concurrency level or request rate (req/s)")
+    started_ns: int | None = None
+    ended_ns: int | None = None
+    n_records: int = 0
+
+
+class RunDetail(RunInfo):
+    """Everything stored about a run except its records."""
+
+    clock_offset_ns: int = Field(description="unix_ns - perf_counter_ns at run start")
+    finished_unix_ns: int | None = None
+    config: dict[str, Any]
+    environment: dict[str, Any]
+    summary: dict[str, Any] | None = Field(default=None, description="tokenfab.run/1 JSON")
+    points: list[PointInfo] = Field(default_factory=list)
+
+    def run_summary(self) -> RunSummary | None:
+        """The stored summary validated as :class:`RunSummary`, or None if none was stored."""
+        if self.summary is None:
+            return None
+        try:
+            return RunSummary.model_validate(self.summary)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise StoreError(
+                f"run '{self.run_id}' has a summary that is not tokenfab.run/1 "
+                f"({'.'.join(str(p) for p in first['loc'])}: {first['msg']}); "
+                "re-run the benchmark or export the raw records instead"
+            ) from exc
