@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.console import Console
 
 from tokenfab.cli.options import build_config, load_options, write_json
-from tokenfab.report.console import ConsoleProgress, print_summary
+from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.session.bench import run_bench
 from tokenfab.session.loop import run_async
 from tokenfab.store import Store, default_db_url
@@ -28,7 +27,7 @@ def bench_cmd(url: str, model: str, api: str, api_key: str | None, json_path: st
     cfg = build_config(url=url, model=model, api=api, api_key=api_key, **kw)
     store = Store(db or default_db_url())
     quiet = json_path == "-"
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     progress = ConsoleProgress(console, enabled=None if not quiet else False)
     console.print(f"tokenfab bench → {url} ({model}), {cfg.mode} {list(cfg.values)}",
                   highlight=False)
@@ -37,7 +36,7 @@ def bench_cmd(url: str, model: str, api: str, api_key: str | None, json_path: st
     finally:
         progress.close()
         store.close()
-    print_summary(result.summary, Console(stderr=quiet))
+    print_summary(result.summary, make_console(stderr=quiet))
     write_json(result.summary, json_path)
     if json_path and json_path != "-":
         console.print(f"summary written to {json_path}", highlight=False)

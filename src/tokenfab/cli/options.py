@@ -121,9 +121,9 @@ def build_config(*, url: str, model: str, api: str, concurrency: str | None, rat
     if dataset is not None and not Path(dataset).is_file():
         raise ConfigError(f"--dataset {dataset}: no such file; pass a JSONL file")
     return BenchConfig(
-        url=url, model=model, api=api,  # type: ignore[arg-type]
-        mode=mode,  # type: ignore[arg-type]
-        values=values, arrival=arrival,  # type: ignore[arg-type]
+        url=url, model=model, api=api,
+        mode=mode,
+        values=values, arrival=arrival,
         gamma_shape=gamma_shape, requests_per_point=requests, duration_s=duration_s,
         warmup_requests=default_warmup if warmup is None else warmup,
         input_tokens=ins, output_tokens=outs, dataset=dataset, ignore_eos=ignore_eos,

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from tokenfab.cli.options import build_config, load_options, write_json
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
-from tokenfab.report.console import ConsoleProgress, print_summary
+from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.session.bench import run_bench
 from tokenfab.session.loop import run_async
@@ -56,7 +55,7 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
         ctx_per_slot=min(16384, _upper(pre.input_tokens) + _upper(pre.output_tokens) + 128),
         extra_args=EngineSettings.parse_engine_args(list(engine_args)),
     )
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     quiet = json_path == "-"
     store = Store(db or default_db_url())
     console.print("tokenfab run: starting llama-server with SmolLM2-135M-Instruct Q4_1…",
@@ -76,5 +75,5 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
                 progress.close()
     finally:
         store.close()
-    print_summary(result.summary, Console(stderr=quiet))
+    print_summary(result.summary, make_console(stderr=quiet))
     write_json(result.summary, json_path)

@@ -6,12 +6,11 @@ import datetime as dt
 import json
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from tokenfab.errors import ConfigError
 from tokenfab.metrics.compute import summarize_point
-from tokenfab.report.console import print_summary
+from tokenfab.report.console import make_console, print_summary
 from tokenfab.schemas.summary import RunSummary, Target
 from tokenfab.store import RunDetail, Store, default_db_url, export_run
 
@@ -41,7 +40,7 @@ def list_cmd(limit: int, db: str | None) -> None:
         when = dt.datetime.fromtimestamp(r.started_unix_ns / 1e9, dt.UTC)
         table.add_row(r.run_id, when.strftime("%Y-%m-%d %H:%M:%S"), r.kind, r.model,
                       r.target_url, str(r.n_points), str(r.n_records), r.status, r.label or "")
-    Console().print(table)
+    make_console().print(table)
 
 
 def summary_of(store: Store, detail: RunDetail) -> RunSummary:
@@ -77,7 +76,7 @@ def show_cmd(run_id: str, as_json: bool, db: str | None) -> None:
     if as_json:
         click.echo(json.dumps(summary.to_json_dict(), indent=2))
         return
-    console = Console()
+    console = make_console()
     when = dt.datetime.fromtimestamp(detail.started_unix_ns / 1e9, dt.UTC)
     console.print(f"[bold]{detail.run_id}[/] {detail.kind} {detail.status} — {detail.model} at "
                   f"{detail.target_url}, started {when:%Y-%m-%d %H:%M:%S} UTC, "

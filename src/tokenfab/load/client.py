@@ -89,7 +89,7 @@ async def execute(
     for attempt in (0, 1):
         try:
             proto = await pool.acquire()
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             now = perf_counter_ns()
             rec.sent_ns = rec.end_ns = now
             rec.ok, rec.error_class, rec.error_detail = False, "connect", str(exc)[:200]
@@ -98,7 +98,7 @@ async def execute(
         sent_ns, fut = proto.start(spec.payload)
         try:
             await asyncio.wait_for(fut, timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             proto.close()
             rec.sent_ns, rec.end_ns = sent_ns, perf_counter_ns()
             _fill_partial(rec, proto.resp, keep_text)

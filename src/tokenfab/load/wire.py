@@ -13,6 +13,7 @@ import ssl
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from time import perf_counter_ns
+from typing import cast
 from urllib.parse import urlsplit
 
 from tokenfab.errors import ConfigError
@@ -116,8 +117,7 @@ class StreamProtocol(asyncio.Protocol):
 
     # -- asyncio callbacks: the hot path -------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def data_received(self, data: bytes) -> None:
         t = perf_counter_ns()

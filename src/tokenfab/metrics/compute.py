@@ -132,8 +132,8 @@ def summarize_point(records: Sequence[RequestRecord], *, mode: str, value: float
     n_usage = sum(1 for r in ok if r.output_tokens is not None)
     source = ("none" if not ok else "usage" if n_usage == len(ok)
               else "client" if n_usage == 0 else "mixed")
-    ttfts = [ns_to_ms(t) for r in ok if (t := r.ttft_ns) is not None]
-    tpots = [t for r in ok if (t := tpot_ms(r)) is not None]
+    ttfts = [ns_to_ms(r.ttft_ns) for r in ok if r.ttft_ns is not None]
+    tpots = [x for r in ok if (x := tpot_ms(r)) is not None]
     itls: list[float] = []
     for r in ok:
         itls.extend(itl_ms(r))

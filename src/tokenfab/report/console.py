@@ -14,6 +14,12 @@ from tokenfab.load.runner import LiveStats
 from tokenfab.schemas.summary import PointSummary, RunSummary
 
 
+def make_console(stderr: bool = False) -> Console:
+    """A console that keeps tables readable when piped (Rich assumes 80 columns there)."""
+    probe = Console(stderr=stderr)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=180)
+
+
 def _fmt(v: float | None, digits: int = 1) -> str:
     if v is None:
         return "-"
@@ -32,7 +38,7 @@ class ConsoleProgress:
     """Implements ``session.bench.Progress``; redraws at most 4 times a second."""
 
     def __init__(self, console: Console | None = None, enabled: bool | None = None) -> None:
-        self.console = console or Console(stderr=True)
+        self.console = console or make_console(stderr=True)
         self.enabled = self.console.is_terminal if enabled is None else enabled
         self._live: Live | None = None
         self._stats: LiveStats | None = None
@@ -108,6 +114,11 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
         table.add_column("$/1M total", justify="right")
     for p in summary.points:
         lat = p.latency_ms
+
+        def q(name: str, pct: str, digits: int = 1) -> str:
+            st = lat.get(name)
+            return _fmt(getattr(st, pct) if st is not None else None, digits)
+
         unit = "conc" if p.load.mode == "concurrency" else "req/s"
         row = [
             f"{p.load.value:g} {unit}",
@@ -115,12 +126,8 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
             _fmt(p.throughput.output_tok_s), _fmt(p.throughput.total_tok_s),
             _fmt(p.throughput.requests_per_s, 2),
             _fmt(p.throughput.per_user_output_tok_s_p50),
-            _fmt(lat["ttft"].p50 if lat.get("ttft") else None),
-            _fmt(lat["ttft"].p99 if lat.get("ttft") else None),
-            _fmt(lat["tpot"].p50 if lat.get("tpot") else None, 2),
-            _fmt(lat["tpot"].p99 if lat.get("tpot") else None, 2),
-            _fmt(lat["itl"].p50 if lat.get("itl") else None, 2),
-            _fmt(lat["e2e"].p50 if lat.get("e2e") else None, 0),
+            q("ttft", "p50"), q("ttft", "p99"), q("tpot", "p50", 2), q("tpot", "p99", 2),
+            q("itl", "p50", 2), q("e2e", "p50", 0),
         ]
         if has_good:
             row.append(f"{p.goodput.fraction:.0%}" if p.goodput else "-")
@@ -132,7 +139,7 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
 
 
 def print_summary(summary: RunSummary, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or make_console()
     console.print(points_table(summary))
     errs: dict[str, int] = {}
     for p in summary.points:

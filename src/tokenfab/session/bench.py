@@ -17,7 +17,6 @@ from typing import Any, Protocol
 import httpx
 import numpy as np
 
-from tokenfab import __version__
 from tokenfab.cost.simple import price_point
 from tokenfab.errors import ConfigError
 from tokenfab.load.client import RequestSpec, make_payload, make_spec
@@ -105,6 +104,11 @@ async def _build_specs(cfg: BenchConfig, endpoint: Endpoint, info: TargetInfo, n
     return specs
 
 
+def _cycler(specs: list[RequestSpec]) -> Callable[[int], RequestSpec]:
+    """Request ``i`` uses spec ``i mod n`` (duration-bound points may outrun the prompts)."""
+    return lambda i: specs[i % len(specs)]
+
+
 async def _cross_check(records: list[RequestRecord], info: TargetInfo,
                        client: httpx.AsyncClient) -> None:
     """Client-side output token count with the model's own tokenizer (llama.cpp /tokenize)."""
@@ -180,15 +184,14 @@ async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
                 store.add_point(run_id, idx, cfg.mode, value)
                 stats = LiveStats()
                 progress.point_started(idx, cfg.mode, value, stats)
-                run = await run_point(plan, pool, lambda i, s=specs: s[i % len(s)],
-                                      timeout_s=cfg.timeout_s, on_record=writer.put, stats=stats)
+                run = await run_point(plan, pool, _cycler(specs), timeout_s=cfg.timeout_s, on_record=writer.put, stats=stats)
                 writer.flush()
                 store.finish_point(run_id, idx, run.started_ns, run.ended_ns)
                 await _cross_check(run.records, info, client)
-                store.set_client_counts(run_id, [(r.point_index, r.request_index,
-                                                  r.client_output_tokens)
-                                                 for r in run.records
-                                                 if r.client_output_tokens is not None])
+                counts = [(r.point_index, r.request_index, r.client_output_tokens)
+                          for r in run.records if r.client_output_tokens is not None]
+                if counts:
+                    store.set_client_counts(run_id, counts)
                 summary = summarize_point(run.records, mode=cfg.mode, value=value, slo=cfg.slo)
                 if cfg.hourly_usd is not None:
                     summary.cost = price_point(summary, cfg.hourly_usd)

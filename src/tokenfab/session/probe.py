@@ -58,8 +58,12 @@ async def probe_target(cfg: BenchConfig, endpoint: Endpoint,
     try:
         tok = await client.post(f"{base}/tokenize", json={"content": "hello world"},
                                 headers=headers, timeout=10.0)
-        info.has_tokenize = tok.status_code == 200 and isinstance(tok.json().get("tokens"),
-                                                                   list)
+        ids = tok.json().get("tokens") if tok.status_code == 200 else None
+        if isinstance(ids, list) and ids:
+            detok = await client.post(f"{base}/detokenize", json={"tokens": ids},
+                                      headers=headers, timeout=10.0)
+            info.has_tokenize = (detok.status_code == 200 and
+                                 isinstance(detok.json().get("content"), str))
     except (httpx.HTTPError, ValueError, AttributeError):
         info.has_tokenize = False
     await _probe_stream(cfg, endpoint)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from tokenfab.errors import StoreError
@@ -200,6 +200,24 @@ class Store:
                 f"cannot store records of run '{run_id}' in {self.label} "
                 f"({self._reason(exc)}); this is a bug, please report it"
             ) from exc
+
+    def set_client_counts(
+        self, run_id: str, counts: Sequence[tuple[int, int, int | None]]
+    ) -> None:
+        """Store client-side output token counts ``(point_index, request_index, count)``
+        computed after a point ended (the tokenizer cross-check), and commit."""
+        if not counts:
+            return
+        stmt = (
+            t.records.update()
+            .where(t.records.c.run_id == bindparam("b_run"))
+            .where(t.records.c.point_index == bindparam("b_point"))
+            .where(t.records.c.request_index == bindparam("b_req"))
+            .values(client_output_tokens=bindparam("b_count"))
+        )
+        params = [{"b_run": run_id, "b_point": p, "b_req": r, "b_count": c} for p, r, c in counts]
+        with self._connect(write=True) as conn:
+            conn.execute(stmt, params)
 
     def finish_run(
         self,
