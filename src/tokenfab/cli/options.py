@@ -143,4 +143,5 @@ def write_json(summary: RunSummary, path: str | None) -> None:
     try:
         Path(path).write_text(text + "\n")
     except OSError as exc:
-        raise ConfigError(f"--json {path}: cannot write ({exc.strerror}); pick a writable path")
+        raise ConfigError(f"--json {path}: cannot write ({exc.strerror}); "
+                          "pick a writable path") from None

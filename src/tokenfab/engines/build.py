@@ -51,11 +51,12 @@ def cpu_key() -> str:
 
 
 def bin_dir() -> Path:
-    return cache_root() / "llama.cpp" / f"lcp{LLAMA_CPP_PYTHON_VERSION}-r{BUILD_REV}-{cpu_key()}" / "bin"
+    key = f"lcp{LLAMA_CPP_PYTHON_VERSION}-r{BUILD_REV}-{cpu_key()}"
+    return cache_root() / "llama.cpp" / key / "bin"
 
 
 def find_tool(name: str) -> Path | None:
-    """A built tool: ``$TOKENFAB_LLAMA_BIN_DIR`` first, then the cache, then ``PATH``."""
+    """A built tool: ``$TOKENFAB_LLAMA_BIN_DIR``, then the cache, then ``PATH``."""
     env_dir = os.environ.get("TOKENFAB_LLAMA_BIN_DIR")
     candidates = [Path(env_dir) / name] if env_dir else []
     candidates.append(bin_dir() / name)

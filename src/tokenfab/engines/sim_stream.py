@@ -4,6 +4,7 @@ the ground-truth write log. See ``tokenfab.engines.sim`` for the timing model.""
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import random
 import time
@@ -18,11 +19,12 @@ from tokenfab.engines.sim_http import (
     json_response,
     sse_chunk,
 )
+from tokenfab.engines.sim_timer import DeadlineTimer
 
 __all__ = ["Generation", "SimState", "StreamConn"]
 
 _NS_PER_MS = 1_000_000
-_EARLY_NS = 20_000  # a timer firing more than this before its target is re-armed
+_EARLY_NS = 20_000  # targets this close are due now
 
 
 class StreamConn(Protocol):
@@ -62,6 +64,43 @@ class SimState:
         self.conns: set[StreamConn] = set()
         self.next_id = 0
         self.record = open(config.record_path, "a") if config.record_path else None  # noqa: SIM115
+        # one timer for all streams: a heap of (target_ns, seq, generation)
+        self.heap: list[tuple[int, int, Generation]] = []
+        self.seq = 0
+        self.timer = DeadlineTimer(loop, self._run)
+        self.timer_target_ns = 0  # 0: not armed
+        self.running = False
+
+    def schedule(self, target_ns: int, gen: Generation) -> None:
+        """Call ``gen.fire(now_ns)`` at ``target_ns`` (perf_counter ns), never earlier."""
+        self.seq += 1
+        heapq.heappush(self.heap, (target_ns, self.seq, gen))
+        if not self.running and (self.timer_target_ns == 0 or target_ns < self.timer_target_ns):
+            self._arm()
+
+    def _arm(self) -> None:
+        if self.heap:
+            self.timer_target_ns = self.heap[0][0]
+            self.timer.arm(self.timer_target_ns)
+        elif self.timer_target_ns:
+            self.timer_target_ns = 0
+            self.timer.disarm()
+
+    def _run(self) -> None:
+        """Fire every generation whose target has come; then re-arm for the next one."""
+        self.timer_target_ns = 0
+        heap = self.heap
+        self.running = True
+        try:
+            now = time.perf_counter_ns()
+            while heap and heap[0][0] <= now + _EARLY_NS:
+                gen = heapq.heappop(heap)[2]
+                if not gen.ended:
+                    gen.fire(now)
+                now = time.perf_counter_ns()
+        finally:
+            self.running = False
+        self._arm()
 
     def slowdown(self) -> float:
         """m = 1 + batch_slowdown * (active_streams - 1)."""
@@ -97,6 +136,7 @@ class SimState:
             self.record.write(json.dumps(row, separators=(",", ":")) + "\n")
 
     def close(self) -> None:
+        self.timer.close()
         for conn in list(self.conns):
             conn.abort()
         if self.record is not None:
@@ -145,7 +185,6 @@ class Generation:
         self.write_ns: list[int] = []
         self.kinds: list[str] = []
         self.buffered_writes = 0
-        self.handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self.admitted = False
         self.ended = False
         text = cfg.token_text
@@ -250,11 +289,7 @@ class Generation:
             if self.stall_before > 0:
                 delay += state.stall_ns
         self.target_ns = admit_ns + int(delay)
-        self._arm()
-
-    def _arm(self) -> None:
-        delay_s = (self.target_ns - time.perf_counter_ns()) / 1e9
-        self.handle = self.state.loop.call_later(max(delay_s, 0.0), self._fire)
+        state.schedule(self.target_ns, self)
 
     def _write(self, data: bytes, kind: str, now_ns: int) -> None:
         transport = self.conn.transport
@@ -266,14 +301,8 @@ class Generation:
         self.write_ns.append(now_ns)
         self.kinds.append(kind)
 
-    def _fire(self) -> None:
-        now = time.perf_counter_ns()
-        if now < self.target_ns - _EARLY_NS:
-            self._arm()
-            return
-        self.handle = None
-        if self.ended:
-            return
+    def fire(self, now: int) -> None:
+        """The scheduler says this generation's target time has come."""
         if not self.stream:
             self._finish_json(now)
             return
@@ -300,7 +329,7 @@ class Generation:
         if self.sent == self.stall_before:
             delay += state.stall_ns
         self.target_ns += int(delay)
-        self._arm()
+        state.schedule(self.target_ns, self)
 
     def _finish_json(self, now: int) -> None:
         self.last_ns = now
@@ -346,10 +375,7 @@ class Generation:
         self._end("disconnect")
 
     def client_closed(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
-            self.handle = None
-        self._end("client_closed")
+        self._end("client_closed")  # a pending heap entry is skipped once ended
 
     def _end(self, outcome: str) -> None:
         if self.ended:

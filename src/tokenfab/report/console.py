@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.live import Live
@@ -115,7 +116,7 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
     for p in summary.points:
         lat = p.latency_ms
 
-        def q(name: str, pct: str, digits: int = 1) -> str:
+        def q(name: str, pct: str, digits: int = 1, lat: dict[str, Any] = lat) -> str:
             st = lat.get(name)
             return _fmt(getattr(st, pct) if st is not None else None, digits)
 

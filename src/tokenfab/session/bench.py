@@ -184,7 +184,8 @@ async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
                 store.add_point(run_id, idx, cfg.mode, value)
                 stats = LiveStats()
                 progress.point_started(idx, cfg.mode, value, stats)
-                run = await run_point(plan, pool, _cycler(specs), timeout_s=cfg.timeout_s, on_record=writer.put, stats=stats)
+                run = await run_point(plan, pool, _cycler(specs), timeout_s=cfg.timeout_s,
+                                      on_record=writer.put, stats=stats)
                 writer.flush()
                 store.finish_point(run_id, idx, run.started_ns, run.ended_ns)
                 await _cross_check(run.records, info, client)

@@ -84,10 +84,10 @@ async def _probe_stream(cfg: BenchConfig, endpoint: Endpoint) -> None:
     if rec.ok:
         return
     where = f"POST {path} at {cfg.url}"
-    if rec.error_class == "http" and rec.http_status == 404:
+    if rec.error_class == "http" and rec.http_status in (404, 405, 501):
         other = "completions" if cfg.api == "chat" else "chat"
-        raise TargetError(f"{where} returned 404 ({rec.error_detail}); the server may not be "
-                          f"OpenAI-compatible, or try --api {other}")
+        raise TargetError(f"{where} returned HTTP {rec.http_status}; this does not look like an "
+                          f"OpenAI-compatible server (check --url, or try --api {other})")
     if rec.error_class == "http" and rec.http_status in (400, 422):
         hint = (" (it may reject ignore_eos/min_tokens: try --no-ignore-eos)"
                 if cfg.ignore_eos else "")

@@ -1,0 +1,41 @@
+"""Integration fixtures: real processes on loopback (simulator, llama.cpp, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.pg import postgres_url  # noqa: F401  (fixture)
+
+REPO = Path(__file__).resolve().parents[2]
+TOKENFAB = [sys.executable, "-m", "tokenfab.cli.main"]
+
+
+def tokenfab(*args: str, db: Path | str | None = None, timeout: float = 300,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a subprocess, as a user would."""
+    argv = [*TOKENFAB, *args]
+    if db is not None:
+        argv += ["--db", db if isinstance(db, str) else f"sqlite:///{db}"]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "200", **(env or {})}, cwd=REPO)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    err = proc.stderr.strip()
+    assert "Traceback" not in err, err
+    last = err.splitlines()[-1]
+    assert last.startswith("tokenfab: error:"), err
+    for n in needles:
+        assert n.lower() in last.lower(), last
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "results.db"

@@ -1,0 +1,220 @@
+"""`tokenfab bench` end to end against the simulator (a real process with known timing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import REPO, TOKENFAB, assert_one_line_error, tokenfab
+from tokenfab.engines.sim_config import SimConfig
+from tokenfab.engines.sim_process import SimServer
+from tokenfab.store import Store
+
+pytestmark = pytest.mark.integration
+
+
+def test_summary_contract_and_known_timing(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    with SimServer(SimConfig.from_flags(ttft=40, itl=4)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model",
+                        "--concurrency", "1,4", "--requests", "8", "--output-tokens", "20",
+                        "--warmup", "2", "--hourly-usd", "3.6", "--slo", "ttft_ms=500",
+                        "--json", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(out.read_text())
+    assert s["schema"] == "tokenfab.run/1" and s["target"]["model"] == "sim-model"
+    assert [p["load"] for p in s["points"]] == [{"mode": "concurrency", "value": 1.0},
+                                                {"mode": "concurrency", "value": 4.0}]
+    for p in s["points"]:
+        assert p["requests"] == {"completed": 8, "failed": 0, "errors": {}}
+        assert p["tokens"]["output"] == 8 * 20  # warm-up excluded, usage honoured
+        assert set(p["throughput"]) >= {"output_tok_s", "input_tok_s", "total_tok_s",
+                                        "requests_per_s"}
+        for name in ("ttft", "tpot", "itl", "e2e"):
+            assert set(p["latency_ms"][name]) >= {"p50", "p90", "p95", "p99", "mean", "min",
+                                                  "max"}
+        assert 38 <= p["latency_ms"]["ttft"]["p50"] <= 60
+        assert 3.5 <= p["latency_ms"]["tpot"]["p50"] <= 4.6
+        assert p["goodput"]["fraction"] == 1.0
+        c = p["cost"]
+        assert c["usd_per_mtok_output"] == pytest.approx(
+            3.6 / (p["throughput"]["output_tok_s"] * 3600) * 1e6)
+        assert c["provenance"]["usd_per_hour"] == "assumed"
+    # 4 streams deliver more than 1
+    assert s["points"][1]["throughput"]["output_tok_s"] > 2.5 * s["points"][0]["throughput"][
+        "output_tok_s"]
+    with Store(f"sqlite:///{db}") as store:
+        recs = store.records(s["run_id"])
+    assert len(recs) == 2 * (8 + 2)  # warm-up records are stored too, flagged
+    assert sum(r.warmup for r in recs) == 4
+
+
+def test_faults_are_counted_per_class_and_never_abort(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    cfg = SimConfig.from_flags(ttft=5, itl=1, error_500_rate=0.15, error_429_rate=0.1,
+                               disconnect_rate=0.1, malformed_rate=0.1, seed=3)
+    with SimServer(cfg) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--concurrency", "4",
+                        "--requests", "80", "--output-tokens", "10", "--json", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    p = json.loads(out.read_text())["points"][0]
+    errs = p["requests"]["errors"]
+    assert p["requests"]["completed"] + p["requests"]["failed"] == 80
+    assert {"http_500", "http_429", "disconnect", "malformed_stream"} <= set(errs), errs
+    assert sum(errs.values()) == p["requests"]["failed"]
+
+
+def test_rate_mode_and_duration_bound(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    with SimServer(SimConfig.from_flags(ttft=5, itl=1)) as sim:
+        t0 = time.monotonic()
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--rate", "20",
+                        "--arrival", "gamma", "--gamma-shape", "0.5", "--duration", "2",
+                        "--output-tokens", "5", "--json", str(out), db=db)
+        took = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr
+    p = json.loads(out.read_text())["points"][0]
+    assert p["load"] == {"mode": "rate", "value": 20.0}
+    assert 15 <= p["requests"]["completed"] <= 80  # ~40 expected in 2 s at 20 req/s
+    assert 1.0 <= p["duration_s"] <= 3.0
+    assert took < 30
+
+
+def test_json_to_stdout_is_pure_json(db: Path) -> None:
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--requests", "3",
+                        "--output-tokens", "4", "--json", "-", db=db)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["points"][0]["requests"]["completed"] == 3
+
+
+def test_kill_9_keeps_every_completed_record(db: Path) -> None:
+    with SimServer(SimConfig.from_flags(ttft=2, itl=2)) as sim:
+        proc = subprocess.Popen([*TOKENFAB, "bench", "--url", sim.url, "--model", "sim-model",
+                                 "--concurrency", "4", "--requests", "100000",
+                                 "--output-tokens", "10", "--db", f"sqlite:///{db}"],
+                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            seen = 0
+            while time.monotonic() < deadline and seen < 40:
+                time.sleep(0.3)
+                if db.exists():
+                    with Store(f"sqlite:///{db}") as store:
+                        runs = store.list_runs()
+                        seen = runs[0].n_records if runs else 0
+            assert seen >= 40, "bench did not store records while running"
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    with Store(f"sqlite:///{db}") as store:
+        run = store.list_runs()[0]
+        recs = store.records(run.run_id)
+    assert run.status == "running"  # never finished
+    assert len(recs) >= seen  # nothing that was committed before the kill is gone
+    assert all(r.ok and r.output_tokens == 10 for r in recs)
+    show = tokenfab("runs", "show", run.run_id, db=db)
+    assert show.returncode == 0 and "recomputed" in show.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--concurrency", "-1"], ["--concurrency", "> 0"]),
+        (["--rate", "0"], ["--rate", "> 0"]),
+        (["--concurrency", "1.5"], ["whole"]),
+        (["--input-tokens", "N(abc)"], ["--input-tokens"]),
+        (["--slo", "latency=5"], ["--slo"]),
+        (["--requests", "0"], ["--requests"]),
+        (["--dataset", "/nonexistent.jsonl"], ["--dataset"]),
+        (["--hourly-usd", "-3"], ["--hourly-usd"]),
+    ],
+)
+def test_nonsense_flags_one_line(db: Path, args: list[str], needles: list[str]) -> None:
+    proc = tokenfab("bench", "--url", "http://127.0.0.1:9", "--model", "m", *args, db=db)
+    assert_one_line_error(proc, *needles)
+
+
+def test_unreachable_url(db: Path) -> None:
+    proc = tokenfab("bench", "--url", "http://127.0.0.1:9", "--model", "m", "--requests", "1",
+                    db=db)
+    assert_one_line_error(proc, "cannot connect", "--url")
+
+
+def test_wrong_model_name(db: Path) -> None:
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "gpt-17", "--requests", "1", db=db)
+    assert_one_line_error(proc, "gpt-17", "sim-model", "--model")
+
+
+def test_server_that_is_not_openai_compatible(db: Path, tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html>hi</html>")
+    srv = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1"],
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    try:
+        assert srv.stdout is not None
+        line = srv.stdout.readline()
+        port = int(line.split("port ")[1].split()[0])
+        proc = tokenfab("bench", "--url", f"http://127.0.0.1:{port}", "--model", "m",
+                        "--requests", "1", db=db)
+    finally:
+        srv.terminate()
+        srv.wait(timeout=5)
+    assert_one_line_error(proc, "openai-compatible")
+
+
+def test_dataset_replay_with_bad_rows(db: Path, tmp_path: Path) -> None:
+    ds = tmp_path / "d.jsonl"
+    ds.write_text("\n".join([
+        json.dumps({"messages": [{"role": "user", "content": "hello there"}], "max_tokens": 6}),
+        "{broken",
+        json.dumps({"conversations": [{"from": "human", "value": "what is up"},
+                                      {"from": "gpt", "value": "not much at all"}]}),
+    ]) + "\n")
+    out = tmp_path / "s.json"
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--dataset", str(ds),
+                        "--requests", "4", "--json", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    assert "line 2" in proc.stderr
+    p = json.loads(out.read_text())["points"][0]
+    assert p["requests"]["completed"] == 4
+
+
+def test_runs_list_show_export(db: Path, tmp_path: Path) -> None:
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        assert tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--requests", "3",
+                        "--output-tokens", "4", "--label", "<b>mine</b>", db=db).returncode == 0
+    listing = tokenfab("runs", "list", db=db)
+    assert listing.returncode == 0 and "<b>mine</b>" in listing.stdout
+    run_id = Store(f"sqlite:///{db}").list_runs()[0].run_id
+    show = tokenfab("runs", "show", run_id[:6], db=db)
+    assert show.returncode == 0 and "sim-model" in show.stdout
+    for fmt in ("json", "csv", "parquet"):
+        path = tmp_path / f"x.{fmt}"
+        assert tokenfab("runs", "export", run_id, "--format", fmt, "-o", str(path),
+                        db=db).returncode == 0
+        assert path.stat().st_size > 0
+    rows = json.loads((tmp_path / "x.json").read_text())
+    assert len(rows) == 3 and all(len(r["chunk_ns"]) == 4 for r in rows)
+    assert_one_line_error(tokenfab("runs", "show", "nope", db=db), "nope")
+
+
+def test_bench_into_real_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--requests", "5",
+                        "--output-tokens", "4", db=postgres_url)
+    assert proc.returncode == 0, proc.stderr
+    show = tokenfab("runs", "list", db=postgres_url)
+    assert show.returncode == 0 and "sim-model" in show.stdout
+    with Store(postgres_url) as store:
+        run = store.list_runs()[0]
+        assert len(store.records(run.run_id)) == 5
