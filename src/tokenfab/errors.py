@@ -27,3 +27,7 @@ class DatasetError(TokenfabError):
 
 class StoreError(TokenfabError):
     """The results database is missing, unreadable or from a newer schema."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind everything (flush records, stop engines), then exit 143."""

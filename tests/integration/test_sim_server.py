@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tokenfab.engines.sim import SimConfig, SimServer, serve
+from tokenfab.errors import EngineError
 
 pytestmark = pytest.mark.integration
 
@@ -95,12 +96,14 @@ def test_fixed_ttft_and_itl_are_delivered_precisely(timed_sim: SimServer) -> Non
     with httpx.Client(timeout=5) as client:
         _timed_stream(client, timed_sim.url)  # warm the connection and the server
         ttfts_ms, gaps_ms = [], []
-        for _ in range(3):
+        for _ in range(5):
             sent_ns, content_ns, _ = _timed_stream(client, timed_sim.url)
             assert len(content_ns) == 16
             ttfts_ms.append((content_ns[0] - sent_ns) / 1e6)
             gaps_ms.append((content_ns[-1] - content_ns[0]) / 15 / 1e6)
-    assert statistics.median(ttfts_ms) == pytest.approx(80, abs=5)
+    # best of 5 for TTFT: on a shared 2-core box another process can delay the client's send or
+    # read by a few ms; the simulator's own precision is pinned by the record test below
+    assert min(ttfts_ms) == pytest.approx(80, abs=5)
     assert statistics.median(gaps_ms) == pytest.approx(8, abs=1)
 
 
@@ -142,6 +145,14 @@ def test_record_has_server_write_times_comparable_with_client_clock(timed_sim: S
     assert sent_ns < row["arrival_ns"] < row["headers_ns"] < row["write_ns"][0]
     lags_ns = [c - w for c, w in zip(content_ns, row["write_ns"][:16], strict=True)]
     assert all(0 < lag < 20_000_000 for lag in lags_ns)  # same clock across processes
+    # the server's own schedule: writes at arrival + 80 ms + k * 8 ms, never early
+    lateness_ms = [
+        (w - row["admit_ns"]) / 1e6 - (80 + 8 * k) for k, w in enumerate(row["write_ns"][:16])
+    ]
+    assert row["admit_ns"] == row["arrival_ns"]
+    assert all(late > -0.03 for late in lateness_ms), lateness_ms  # never early
+    # typically ~0.1 ms late; a busy neighbour can delay one write, never the ones after it
+    assert statistics.median(lateness_ms) < 0.5, lateness_ms
 
 
 def test_keep_alive_reuses_one_connection(timed_sim: SimServer) -> None:
@@ -290,3 +301,50 @@ async def test_batch_slowdown_stretches_itl_with_active_streams() -> None:
             together = await asyncio.gather(duration_s(), duration_s())
     assert alone == pytest.approx(0.100, abs=0.02)
     assert min(together) == pytest.approx(0.200, abs=0.03)  # m = 1 + 1.0 * (2 - 1)
+
+
+async def test_client_abort_frees_the_slot_for_the_next_request() -> None:
+    async with running(ttft_ms=5, itl_ms=20, max_concurrency=1) as url:
+        async with httpx.AsyncClient() as client:
+            async with client.stream("POST", url + CHAT, json=_chat(100)) as resp:
+                async for line in resp.aiter_lines():
+                    if '"content"' in line:
+                        break  # leaving the block closes this connection mid-stream
+            start = time.perf_counter()
+            lines = await _stream_lines(client, url + CHAT, _chat(2))
+            assert time.perf_counter() - start < 0.5
+    assert lines[-1] == "data: [DONE]"
+
+
+def test_sim_server_reports_a_child_that_cannot_start() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config = SimConfig(port=taken.getsockname()[1])
+        with pytest.raises(EngineError, match="exited"):
+            SimServer(config, startup_timeout_s=10).start()
+
+
+async def test_record_is_flushed_on_shutdown_even_while_streams_are_active(
+    tmp_path: Path,
+) -> None:
+    record = tmp_path / "rec.jsonl"
+    loop = asyncio.get_running_loop()
+    port: asyncio.Future[int] = loop.create_future()
+    config = SimConfig.model_validate({"ttft_ms": 1, "itl_ms": 1, "record_path": str(record)})
+    task = asyncio.create_task(serve(config, port.set_result))
+    url = f"http://127.0.0.1:{await port}"
+    async with httpx.AsyncClient() as client:
+        slow = asyncio.create_task(_stream_lines(client, url + CHAT, _chat(100_000)))
+        await asyncio.sleep(0.05)
+        done = await client.post(url + CHAT, json=_chat(3, stream=False))
+        assert done.status_code == 200
+        assert record.read_text() == ""  # buffered: a stream is still active
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(httpx.HTTPError):
+            await slow
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    assert rows[0]["request_id"] == done.json()["id"]
+    assert rows[0]["kinds"] == "j" and rows[0]["outcome"] == "ok"

@@ -10,15 +10,12 @@ import click
 from pydantic import ValidationError
 
 from tokenfab import __version__
-from tokenfab.errors import TokenfabError
-
-
-class _Terminated(BaseException):
-    """Raised from the SIGTERM handler so context managers (the engine) unwind."""
+from tokenfab.errors import Terminated, TokenfabError
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated()
+    """Outside the event loop (e.g. while the engine starts) SIGTERM unwinds from here."""
+    raise Terminated()
 
 
 def format_validation(exc: ValidationError) -> str:
@@ -68,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("tokenfab: interrupted; every finished request was kept in the database",
                    err=True)
         sys.exit(130)
-    except _Terminated:
+    except Terminated:
         click.echo("tokenfab: terminated; every finished request was kept in the database",
                    err=True)
         sys.exit(143)

@@ -20,7 +20,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_options(default_concurrency: str | None, default_requests: int | None,
-                 default_ignore_eos: bool) -> Callable[[F], F]:
+                 default_ignore_eos: bool, default_input: str | None = "256") -> Callable[[F], F]:
     def deco(f: F) -> F:
         opts = [
             click.option("--concurrency", "concurrency", default=default_concurrency,
@@ -37,8 +37,9 @@ def load_options(default_concurrency: str | None, default_requests: int | None,
                          help="max seconds per load point"),
             click.option("--warmup", type=int, default=None,
                          help="warm-up requests per point, not measured"),
-            click.option("--input-tokens", default="256", show_default=True,
-                         help="input length: 256, N(256,64) or U(128,512)"),
+            click.option("--input-tokens", default=default_input,
+                         help="input length: 256, N(256,64) or U(128,512) "
+                              f"[default: {default_input or 128}]"),
             click.option("--output-tokens", default="128", show_default=True,
                          help="output length: 128, N(128,16) or U(64,256)"),
             click.option("--shape", default=None,

@@ -8,9 +8,10 @@ server; each SSE event (``data: {json}\\n\\n``) is one HTTP chunk written with o
     first content event = admit_ns + TTFT * m
     event k+1           = target(event k) + ITL * m,   m = 1 + batch_slowdown * (active - 1)
 
-so lateness never accumulates, and a timer that fires early is re-armed (never early, at
-most ~1 ms late on a quiet machine). ``admit_ns`` is the request's arrival time unless it waited
-for a ``max_concurrency`` slot. Counting is approximate by design: prompt tokens are
+so lateness never accumulates. All streams share one deadline timer (a Linux ``timerfd``, so
+wake-ups are ~0.1 ms late and never early; ``timer_slack_us`` trades that for fewer wake-ups at
+high concurrency). ``admit_ns`` is the request's arrival time unless it waited for a
+``max_concurrency`` slot. Counting is approximate by design: prompt tokens are
 whitespace-separated words of the prompt (or of every message's text, no chat template);
 completion tokens are always exactly ``max_tokens``.
 

@@ -68,19 +68,22 @@ class SimState:
         self.heap: list[tuple[int, int, Generation]] = []
         self.seq = 0
         self.timer = DeadlineTimer(loop, self._run)
-        self.timer_target_ns = 0  # 0: not armed
+        self.timer_target_ns = 0  # when the timer will wake us; 0: not armed
+        self.slack_ns = config.timer_slack_us * 1_000
         self.running = False
 
     def schedule(self, target_ns: int, gen: Generation) -> None:
-        """Call ``gen.fire(now_ns)`` at ``target_ns`` (perf_counter ns), never earlier."""
+        """Call ``gen.fire(now_ns)`` at ``target_ns`` (perf_counter ns), never earlier and at most
+        ``timer_slack_us`` later (plus wake-up latency): one wake-up serves every due stream."""
         self.seq += 1
         heapq.heappush(self.heap, (target_ns, self.seq, gen))
-        if not self.running and (self.timer_target_ns == 0 or target_ns < self.timer_target_ns):
+        wake_ns = target_ns + self.slack_ns
+        if not self.running and (self.timer_target_ns == 0 or wake_ns < self.timer_target_ns):
             self._arm()
 
     def _arm(self) -> None:
         if self.heap:
-            self.timer_target_ns = self.heap[0][0]
+            self.timer_target_ns = self.heap[0][0] + self.slack_ns
             self.timer.arm(self.timer_target_ns)
         elif self.timer_target_ns:
             self.timer_target_ns = 0
@@ -98,9 +101,9 @@ class SimState:
                 if not gen.ended:
                     gen.fire(now)
                 now = time.perf_counter_ns()
-        finally:
+        finally:  # even if a generation raised: the other streams must go on
             self.running = False
-        self._arm()
+            self._arm()
 
     def slowdown(self) -> float:
         """m = 1 + batch_slowdown * (active_streams - 1)."""
@@ -124,6 +127,7 @@ class SimState:
             if gen.ended:
                 continue
             self.active += 1
+            gen.admitted = True  # holds a slot from now, even if its client leaves first
             self.loop.call_soon(gen.start_now)
         if self.queue_head > 1024 and self.queue_head * 2 > len(self.queue):
             del self.queue[: self.queue_head]
