@@ -55,9 +55,10 @@ def make_payload(
 
 
 def make_spec(endpoint: Endpoint, path: str, body: bytes, api_key: str | None,
-              expected_input_tokens: int | None, max_output_tokens: int | None) -> RequestSpec:
-    return RequestSpec(build_request(endpoint, path, body, api_key), expected_input_tokens,
-                       max_output_tokens)
+              expected_input_tokens: int | None, max_output_tokens: int | None,
+              extra_headers: dict[str, str] | None = None) -> RequestSpec:
+    return RequestSpec(build_request(endpoint, path, body, api_key, extra_headers),
+                       expected_input_tokens, max_output_tokens)
 
 
 def _error_message(resp: RawResponse) -> str:

@@ -269,9 +269,12 @@ class ConnectionPool:
         self._idle.clear()
 
 
-def build_request(endpoint: Endpoint, path: str, body: bytes, api_key: str | None) -> bytes:
+def build_request(endpoint: Endpoint, path: str, body: bytes, api_key: str | None,
+                  extra_headers: dict[str, str] | None = None) -> bytes:
     """Serialise one POST request; done before the load point starts, not on the hot path."""
     auth = f"Authorization: Bearer {api_key}\r\n" if api_key else ""
+    if extra_headers:
+        auth += "".join(f"{k}: {v}\r\n" for k, v in extra_headers.items())
     head = (
         f"POST {endpoint.base_path}{path} HTTP/1.1\r\n"
         f"Host: {endpoint.host_header}\r\n"

@@ -1,0 +1,98 @@
+"""The embedded engine for real: llama.cpp's llama-server with SmolLM2-135M on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import REPO, TOKENFAB, tokenfab
+from tokenfab.engines.build import find_tool
+from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
+from tokenfab.store import Store
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+if find_tool("llama-server") is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("llama-server is not built; `make setup` must run before the tests")
+    pytest.skip("llama-server not built (run `make setup`)", allow_module_level=True)
+
+
+def _llama_children() -> list[str]:
+    out = subprocess.run(["pgrep", "-f", "llama-server -m"], capture_output=True, text=True)
+    return [p for p in out.stdout.split() if p]
+
+
+def test_run_measures_real_model(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    before = set(_llama_children())
+    proc = tokenfab("run", "--concurrency", "1,4", "--requests", "4", "--warmup", "1",
+                    "--input-tokens", "64", "--output-tokens", "24", "--hourly-usd", "0.1",
+                    "--json", str(out), db=tmp_path / "r.db", timeout=400)
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(out.read_text())
+    assert s["target"]["model"] == "SmolLM2-135M-Instruct"
+    for p in s["points"]:
+        assert p["requests"]["completed"] == 4 and p["requests"]["failed"] == 0
+        # ignore_eos pins the output: the server's usage must say exactly 24 tokens each
+        assert p["tokens"]["output"] == 4 * 24
+        assert p["tokens"]["token_source"] == "usage"
+        # the model's own tokenizer re-counted the text (cross-check ran)
+        assert p["tokens"]["client_output"] is not None
+        assert 60 <= p["tokens"]["input"] / 4 <= 120  # 64-token slice + chat template
+        assert p["latency_ms"]["ttft"]["p50"] > 0 and p["throughput"]["output_tok_s"] > 1
+        assert p["cost"]["usd_per_mtok_output"] > 0
+    assert s["environment"]["engine"]["kind"] == "llama.cpp llama-server"
+    assert set(_llama_children()) == before, "llama-server left running"
+
+
+def test_engine_arg_passthrough_and_bad_arg() -> None:
+    settings = EngineSettings(parallel_slots=2, ctx_per_slot=512,
+                              extra_args=EngineSettings.parse_engine_args(["--threads 1"]))
+    with LlamaServer(settings) as srv:
+        assert "--threads" in srv.argv and srv.argv[srv.argv.index("--threads") + 1] == "1"
+        assert "-np" in srv.argv
+    bad = tokenfab("run", "--engine-arg=--definitely-not-a-flag", "--requests", "1",
+                   timeout=120)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert "llama-server" in bad.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_mid_run_stops_engine_and_keeps_records(tmp_path: Path, sig: int) -> None:
+    db = tmp_path / "r.db"
+    before = set(_llama_children())
+    proc = subprocess.Popen([*TOKENFAB, "run", "--concurrency", "2", "--requests", "500",
+                             "--output-tokens", "16", "--input-tokens", "32",
+                             "--db", f"sqlite:///{db}"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        n = 0
+        while time.monotonic() < deadline and n < 6:
+            time.sleep(0.5)
+            if db.exists():
+                with Store(f"sqlite:///{db}") as store:
+                    runs = store.list_runs()
+                    n = runs[0].n_records if runs else 0
+        assert n >= 6, "no records while running"
+        assert set(_llama_children()) - before, "engine not running?"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (130, 143), err
+    assert "Traceback" not in err
+    time.sleep(0.5)
+    assert set(_llama_children()) == before, "orphan llama-server after signal"
+    with Store(f"sqlite:///{db}") as store:
+        run = store.list_runs()[0]
+        assert run.status == "interrupted"
+        assert len(store.records(run.run_id)) >= n
