@@ -28,6 +28,7 @@ from tokenfab.session.loop import run_async
 from tokenfab.store import RecordWriter, Store
 
 TTFT_MS, ITL_MS, OUT = 80.0, 8.0, 128
+NO_STORE = False
 
 
 def requests_for(level: int) -> int:
@@ -41,6 +42,9 @@ async def tokenfab_client(url: str, level: int, db: str) -> list[Any]:
                      target_url=url, model="sim-model", started_unix_ns=0, clock_offset_ns=0)
     store.add_point("fid", 0, "concurrency", level)
     writer = RecordWriter(store, "fid")
+    if NO_STORE:
+        writer.close()
+        writer.put = lambda rec: None  # type: ignore[method-assign]
     pool = ConnectionPool(Endpoint.parse(url))
     plan = PointPlan(0, "concurrency", level, 0, len(specs), None)
     run = await run_point(plan, pool, lambda i: specs[i], timeout_s=120,
@@ -109,7 +113,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--levels", default="1,64,256")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--no-store", action="store_true", help="skip the SQLite writer")
     args = ap.parse_args()
+    global NO_STORE
+    NO_STORE = args.no_store
     reports = [level_report(int(x)) for x in args.levels.split(",")]
     print(f"truth: TTFT {TTFT_MS:g} ms, TPOT {ITL_MS:g} ms, {OUT} output tokens\n")
     print("| streams | client | TTFT p50 | err | TTFT p99 | err | TPOT p50 | err | TPOT p99 | err |")

@@ -83,7 +83,33 @@ async def execute(
     timeout_s: float,
     keep_text: bool = True,
 ) -> RequestRecord:
-    """Send one streaming request and describe what happened."""
+    """Send one streaming request and describe what happened (decoded inline)."""
+    rec, resp = await execute_raw(pool, spec, point_index=point_index,
+                                  request_index=request_index, warmup=warmup, timeout_s=timeout_s)
+    finish_record(rec, resp, keep_text)
+    return rec
+
+
+def finish_record(rec: RequestRecord, resp: RawResponse | None, keep_text: bool = True) -> None:
+    """Decode a raw response into ``rec`` (CPU work: keep it off the event loop under load)."""
+    if resp is None:
+        return
+    if rec.error_class == "timeout":
+        _fill_partial(rec, resp, keep_text)
+    else:
+        _classify(rec, resp, keep_text)
+
+
+async def execute_raw(
+    pool: ConnectionPool,
+    spec: RequestSpec,
+    *,
+    point_index: int,
+    request_index: int,
+    warmup: bool,
+    timeout_s: float,
+) -> tuple[RequestRecord, RawResponse | None]:
+    """Send one streaming request; return its timing and the undecoded response."""
     rec = RequestRecord(point_index=point_index, request_index=request_index, sent_ns=0, end_ns=0,
                         warmup=warmup, expected_input_tokens=spec.expected_input_tokens,
                         max_output_tokens=spec.max_output_tokens)
@@ -94,7 +120,7 @@ async def execute(
             now = perf_counter_ns()
             rec.sent_ns = rec.end_ns = now
             rec.ok, rec.error_class, rec.error_detail = False, "connect", str(exc)[:200]
-            return rec
+            return rec, None
         reused = bool(proto.resp.read_ns)
         sent_ns, fut = proto.start(spec.payload)
         try:
@@ -102,10 +128,9 @@ async def execute(
         except TimeoutError:
             proto.close()
             rec.sent_ns, rec.end_ns = sent_ns, perf_counter_ns()
-            _fill_partial(rec, proto.resp, keep_text)
             rec.ok, rec.error_class = False, "timeout"
             rec.error_detail = f"no complete response within {timeout_s:g}s"
-            return rec
+            return rec, proto.resp
         resp = proto.resp
         if attempt == 0 and reused and resp.status == 0 and resp.eof and not resp.buf:
             proto.close()  # stale keep-alive connection closed by the server: retry once
@@ -113,8 +138,7 @@ async def execute(
         pool.release(proto)
         rec.sent_ns = sent_ns
         rec.end_ns = resp.read_ns[-1] if resp.read_ns else perf_counter_ns()
-        _classify(rec, resp, keep_text)
-        return rec
+        return rec, resp
     raise AssertionError("unreachable")
 
 

@@ -9,11 +9,14 @@ start at the first measured send.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter_ns
+from typing import Any
 
-from tokenfab.load.client import RequestSpec, execute
+from tokenfab.load.client import RequestSpec, execute_raw
+from tokenfab.load.finisher import Finisher
 from tokenfab.load.wire import ConnectionPool
 from tokenfab.schemas.records import RequestRecord
 
@@ -86,14 +89,40 @@ async def run_point(
         d = deadline[0]
         return d is not None and d > 0 and perf_counter_ns() >= d
 
-    async def one(i: int) -> None:
-        warm = i < plan.warmup
-        rec = await execute(pool, spec_for(i), point_index=plan.index, request_index=i,
-                            warmup=warm, timeout_s=timeout_s)
+    def done(rec: RequestRecord) -> None:  # on the finisher thread
         run.records.append(rec)
         stats.add(rec)
         on_record(rec)
 
+    finisher = Finisher(done)
+
+    async def one(i: int) -> None:
+        warm = i < plan.warmup
+        rec, resp = await execute_raw(pool, spec_for(i), point_index=plan.index,
+                                      request_index=i, warmup=warm, timeout_s=timeout_s)
+        finisher.submit(rec, resp)
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # a cyclic-GC pass over many live records stalls the loop for tens of ms
+    try:
+        await _drive(plan, limit, one, measured_start, past_deadline)
+    finally:
+        await asyncio.get_running_loop().run_in_executor(None, finisher.drain)
+        finisher.close()
+        if gc_was_enabled:
+            gc.enable()
+            gc.collect()
+    measured = [r for r in run.records if not r.warmup]
+    if measured:
+        run.started_ns = min(r.sent_ns for r in measured)
+        run.ended_ns = max(r.end_ns for r in measured)
+    return run
+
+
+async def _drive(plan: PointPlan, limit: int | None,
+                 one: Callable[[int], Coroutine[Any, Any, None]],
+                 measured_start: Callable[[], None], past_deadline: Callable[[], bool]) -> None:
+    """Issue requests ``one(i)`` by the point's mode until its bound."""
     if plan.mode == "concurrency":
         counter = [0]
         warm_left = [plan.warmup]
@@ -141,8 +170,3 @@ async def run_point(
             task.add_done_callback(tasks.discard)
         if tasks:
             await asyncio.gather(*tasks)
-    measured = [r for r in run.records if not r.warmup]
-    if measured:
-        run.started_ns = min(r.sent_ns for r in measured)
-        run.ended_ns = max(r.end_ns for r in measured)
-    return run
