@@ -218,3 +218,30 @@ def test_bench_into_real_postgresql(postgres_url: str, tmp_path: Path) -> None:
     with Store(postgres_url) as store:
         run = store.list_runs()[0]
         assert len(store.records(run.run_id)) == 5
+
+
+def test_completions_api(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    with SimServer(SimConfig.from_flags(ttft=2, itl=1)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--api",
+                        "completions", "--requests", "4", "--output-tokens", "6",
+                        "--json", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    p = json.loads(out.read_text())["points"][0]
+    assert p["requests"]["completed"] == 4 and p["tokens"]["output"] == 24
+    assert p["latency_ms"]["itl"]["n"] == 4 * 5
+
+
+def test_stalled_stream_is_a_timeout(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    cfg = SimConfig.from_flags(ttft=1, itl=1, stall_rate=1.0, stall_ms=5000)
+    with SimServer(cfg) as sim:
+        t0 = time.monotonic()
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--requests", "2",
+                        "--concurrency", "2", "--output-tokens", "20", "--timeout", "1",
+                        "--json", str(out), db=db)
+        took = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr
+    p = json.loads(out.read_text())["points"][0]
+    assert p["requests"]["errors"] == {"timeout": 2}
+    assert took < 20
