@@ -33,13 +33,15 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from tokenfab.cli import bench, engine, run, runs, sim
+    from tokenfab.cli import bench, cost, engine, hardware, run, runs, sim
 
     cli.add_command(run.run_cmd)
     cli.add_command(bench.bench_cmd)
     cli.add_command(sim.sim_cmd)
     cli.add_command(runs.runs_group)
     cli.add_command(engine.engine_group)
+    cli.add_command(cost.cost_cmd)
+    cli.add_command(hardware.hardware_group)
 
 
 _register()

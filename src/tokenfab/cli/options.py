@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from tokenfab.cli.cost_options import build_profile, tco_options
 from tokenfab.errors import ConfigError
 from tokenfab.schemas.config import BenchConfig, Slo
 from tokenfab.schemas.summary import RunSummary
@@ -20,7 +21,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_options(default_concurrency: str | None, default_requests: int | None,
-                 default_ignore_eos: bool, default_input: str | None = "256") -> Callable[[F], F]:
+                 default_ignore_eos: bool, default_input: str | None = "256",
+                 default_energy: str = "off") -> Callable[[F], F]:
     def deco(f: F) -> F:
         opts = [
             click.option("--concurrency", "concurrency", default=default_concurrency,
@@ -51,6 +53,16 @@ def load_options(default_concurrency: str | None, default_requests: int | None,
             click.option("--slo", default=None, help="goodput SLO, e.g. ttft_ms=500,tpot_ms=50"),
             click.option("--hourly-usd", type=float, default=None,
                          help="what the serving hardware costs per hour (assumed)"),
+            click.option("--energy", type=click.Choice(["auto", "nvml", "rapl", "amd",
+                                                        "modelled", "off"]),
+                         default=default_energy, show_default=True,
+                         help="energy meter for the server's machine (local servers only)"),
+            click.option("--repeats", type=int, default=1, show_default=True,
+                         help="run each load point N times (CIs across repeats)"),
+            click.option("--blend-ratio", type=float, default=3.0, show_default=True,
+                         help="input:output tokens for the blended price"),
+            click.option("--bootstrap", "bootstrap_samples", type=int, default=1000,
+                         show_default=True, help="bootstrap samples for 95% CIs (0: off)"),
             click.option("--timeout", "timeout_s", type=float, default=120.0, show_default=True,
                          help="per-request timeout in seconds"),
             click.option("--seed", type=int, default=0, show_default=True),
@@ -61,7 +73,7 @@ def load_options(default_concurrency: str | None, default_requests: int | None,
         ]
         for o in reversed(opts):
             f = o(f)
-        return f
+        return tco_options(f)
     return deco
 
 
@@ -89,8 +101,10 @@ def build_config(*, url: str, model: str, api: str, concurrency: str | None, rat
                  duration_s: float | None, warmup: int | None, input_tokens: str,
                  output_tokens: str, shape: str | None, dataset: str | None, ignore_eos: bool,
                  slo: str | None, hourly_usd: float | None, timeout_s: float, seed: int,
-                 label: str | None, api_key: str | None = None,
-                 default_warmup: int = 0) -> BenchConfig:
+                 label: str | None, energy: str = "off", repeats: int = 1,
+                 blend_ratio: float = 3.0, bootstrap_samples: int = 1000,
+                 api_key: str | None = None, default_warmup: int = 0,
+                 **tco_flags: Any) -> BenchConfig:
     if concurrency and rate:
         raise ConfigError("use either --concurrency or --rate, not both")
     if rate:
@@ -119,6 +133,13 @@ def build_config(*, url: str, model: str, api: str, concurrency: str | None, rat
     else:
         ins = parse_length(input_tokens, what="--input-tokens")
         outs = parse_length(output_tokens, what="--output-tokens")
+    if repeats < 1:
+        raise ConfigError(f"--repeats must be >= 1 (got {repeats})")
+    if bootstrap_samples < 0:
+        raise ConfigError(f"--bootstrap must be >= 0 (got {bootstrap_samples})")
+    if blend_ratio < 0:
+        raise ConfigError(f"--blend-ratio must be >= 0 (got {blend_ratio:g})")
+    tco = build_profile(hourly_usd=hourly_usd, **tco_flags)
     if dataset is not None and not Path(dataset).is_file():
         raise ConfigError(f"--dataset {dataset}: no such file; pass a JSONL file")
     return BenchConfig(
@@ -129,7 +150,8 @@ def build_config(*, url: str, model: str, api: str, concurrency: str | None, rat
         warmup_requests=default_warmup if warmup is None else warmup,
         input_tokens=ins, output_tokens=outs, dataset=dataset, ignore_eos=ignore_eos,
         slo=parse_slo(slo), hourly_usd=hourly_usd, timeout_s=timeout_s, seed=seed,
-        api_key=api_key, label=label,
+        api_key=api_key, label=label, tco=tco, energy=energy, repeats=repeats,
+        blend_ratio=blend_ratio, bootstrap_samples=bootstrap_samples,
     )
 
 

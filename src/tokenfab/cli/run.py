@@ -38,7 +38,7 @@ def _upper(spec: LengthSpec) -> int:
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="serve this GGUF instead of the embedded SmolLM2-135M-Instruct Q4_1")
 @load_options(default_concurrency=DEFAULT_CONCURRENCY, default_requests=None,
-              default_ignore_eos=True, default_input=None)
+              default_ignore_eos=True, default_input=None, default_energy="auto")
 def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | None,
             json_path: str | None, db: str | None, **kw: Any) -> None:
     """Start llama.cpp with SmolLM2-135M, benchmark it at each load point, stop it."""

@@ -116,13 +116,14 @@ class Window:
 
 
 def summarize_point(records: Sequence[RequestRecord], *, mode: str, value: float,
-                    slo: Slo | None = None) -> PointSummary:
-    """Aggregate one load point's measured (non-warm-up) records."""
+                    slo: Slo | None = None, duration_s: float | None = None) -> PointSummary:
+    """Aggregate one load point's measured (non-warm-up) records. ``duration_s`` overrides the
+    window (repeats of a point: the sum of their windows)."""
     measured = [r for r in records if not r.warmup]
     ok = [r for r in measured if r.ok]
     failed = [r for r in measured if not r.ok]
     window = Window.of(measured)
-    dur = window.duration_s if measured else 0.0
+    dur = (duration_s if duration_s is not None else window.duration_s) if measured else 0.0
     out_tok = sum(output_tokens_of(r) for r in ok)
     in_tok = sum(r.input_tokens or r.expected_input_tokens or 0 for r in ok)
     cached = sum(r.cached_tokens or 0 for r in ok)

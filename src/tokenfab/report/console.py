@@ -98,7 +98,6 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
     """The final per-load-point table."""
     table = Table(title=title or f"run {summary.run_id} — {summary.target.model}",
                   title_style="bold", header_style="bold cyan")
-    has_cost = any(p.cost is not None for p in summary.points)
     has_good = any(p.goodput is not None for p in summary.points)
     cols: Sequence[tuple[str, str]] = [
         ("load", "left"), ("ok/fail", "right"), ("out tok/s", "right"), ("total tok/s", "right"),
@@ -110,9 +109,6 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
         table.add_column(name, justify=just)  # type: ignore[arg-type]
     if has_good:
         table.add_column("goodput", justify="right")
-    if has_cost:
-        table.add_column("$/1M out", justify="right")
-        table.add_column("$/1M total", justify="right")
     for p in summary.points:
         lat = p.latency_ms
 
@@ -132,16 +128,49 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
         ]
         if has_good:
             row.append(f"{p.goodput.fraction:.0%}" if p.goodput else "-")
-        if has_cost:
-            row.append(_usd(p.cost.usd_per_mtok_output if p.cost else None))
-            row.append(_usd(p.cost.usd_per_mtok_total if p.cost else None))
         table.add_row(*row)
+    return table
+
+
+def _ci(p: PointSummary, key: str) -> str:
+    ci = p.cost.ci95.get(key) if p.cost else None
+    return f"{_usd(ci[0])}–{_usd(ci[1])}" if ci else "-"
+
+
+def cost_table(summary: RunSummary) -> Table | None:
+    """$/hour decomposition, $/1M tokens with attribution, CIs and energy, per load point."""
+    if not any(p.cost for p in summary.points):
+        return None
+    table = Table(title="cost per load point", title_style="bold", header_style="bold cyan")
+    for name in ("load", "$/hour", "hardware", "energy", "overhead", "$/1M out all-in",
+                 "95% CI", "$/1M in", "$/1M out", "blended", "$/1M good out",
+                 "J/out tok", "avg W"):
+        table.add_column(name, justify="left" if name == "load" else "right")
+    for p in summary.points:
+        c = p.cost
+        if c is None:
+            continue
+        unit = "conc" if p.load.mode == "concurrency" else "req/s"
+        e = p.energy
+        table.add_row(
+            f"{p.load.value:g} {unit}", _usd(c.usd_per_hour),
+            _usd(c.breakdown.get("hardware")), _usd(c.breakdown.get("energy")),
+            _usd(c.breakdown.get("overhead")), _usd(c.usd_per_mtok_output_all_in),
+            _ci(p, "usd_per_mtok_output_all_in"), _usd(c.usd_per_mtok_input),
+            _usd(c.usd_per_mtok_output), _usd(c.usd_per_mtok_blended),
+            _usd(c.usd_per_mtok_goodput),
+            _fmt(e.j_per_output_token, 2) if e and e.j_per_output_token else "-",
+            _fmt(e.avg_power_w, 1) if e and e.avg_power_w else "-",
+        )
     return table
 
 
 def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     console = console or make_console()
     console.print(points_table(summary))
+    ctab = cost_table(summary)
+    if ctab is not None:
+        console.print(ctab)
     errs: dict[str, int] = {}
     for p in summary.points:
         for k, v in p.requests.errors.items():
@@ -153,7 +182,18 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     if any(p.tokens.client_output is not None for p in summary.points):
         console.print(f"token counts: server usage vs model tokenizer — {mism} request(s) "
                       "disagree", style="dim", highlight=False)
-    if any(p.cost for p in summary.points):
-        hourly = next(p.cost.usd_per_hour for p in summary.points if p.cost)
-        console.print(f"cost: ${hourly:g}/hour (assumed) ÷ measured throughput; "
-                      "latency ms, throughput tok/s: measured", style="dim", highlight=False)
+    first = next((p for p in summary.points if p.cost), None)
+    if first is not None and first.cost is not None:
+        c = first.cost
+        att = c.attribution
+        console.print(
+            f"hardware/energy/overhead columns: $ per 1M output tokens, all-in; "
+            f"$/1M in + $/1M out are attributed by measured {att.get('source', 'time')} "
+            f"time shares and add up to the point's cost; blended at {c.blend_ratio:g}:1 "
+            f"input:output. Provenance: " + ", ".join(f"{k} {v}" for k, v in
+                                                      sorted(c.provenance.items())),
+            style="dim", highlight=False)
+    e = next((p.energy for p in summary.points if p.energy), None)
+    if e is not None:
+        console.print(f"energy: {e.source} ({e.provenance})" + (f" — {e.note}" if e.note else ""),
+                      style="dim", highlight=False)

@@ -8,9 +8,11 @@ from tokenfab.schemas.config import (
     LoadMode,
     Slo,
 )
+from tokenfab.schemas.cost import TcoProfile
 from tokenfab.schemas.records import ErrorClass, RequestRecord
 from tokenfab.schemas.summary import (
     CostSummary,
+    EnergySummary,
     GoodputSummary,
     LatencyStats,
     LoadSpec,
@@ -27,6 +29,7 @@ __all__ = [
     "ArrivalKind",
     "BenchConfig",
     "CostSummary",
+    "EnergySummary",
     "ErrorClass",
     "GoodputSummary",
     "LatencyStats",
@@ -39,6 +42,7 @@ __all__ = [
     "RunSummary",
     "Slo",
     "Target",
+    "TcoProfile",
     "ThroughputSummary",
     "TokenCounts",
 ]

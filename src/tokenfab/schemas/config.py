@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tokenfab.schemas.cost import TcoProfile
+
 ApiKind = Literal["chat", "completions"]
 LoadMode = Literal["concurrency", "rate"]
 ArrivalKind = Literal["poisson", "gamma", "constant"]
@@ -76,6 +78,12 @@ class BenchConfig(_Frozen):
     ignore_eos: bool = Field(True, description="pin output lengths where the server allows")
     slo: Slo | None = None
     hourly_usd: float | None = Field(None, ge=0, description="serving cost per hour (assumed)")
+    tco: TcoProfile | None = Field(None, description="full TCO profile (overrides hourly_usd)")
+    energy: Literal["auto", "nvml", "rapl", "amd", "modelled", "off"] = Field(
+        "off", description="energy meter for the server's machine")
+    blend_ratio: float = Field(3.0, ge=0, description="input:output tokens for a blended price")
+    repeats: int = Field(1, ge=1, le=100, description="runs of each load point")
+    bootstrap_samples: int = Field(1000, ge=0, le=100_000, description="0 disables CIs")
     timeout_s: float = Field(120.0, gt=0, description="per-request timeout")
     seed: int = Field(0, description="random seed for workload and arrivals")
     api_key: str | None = Field(None, description="bearer token sent as Authorization")

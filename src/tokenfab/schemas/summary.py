@@ -65,10 +65,45 @@ class GoodputSummary(_Out):
 
 
 class CostSummary(_Out):
+    """Prices of one load point. ``usd_per_mtok_input``/``_output`` are attributed by measured
+    time shares so that input × p_in + output × p_out = ``cost_usd``; ``_output_all_in`` charges
+    the whole cost to output tokens (how most tools quote it). ``breakdown`` splits
+    ``usd_per_mtok_output_all_in`` into hardware/energy/overhead; ``breakdown_usd_per_hour``
+    splits ``usd_per_hour``. ``ci95`` holds bootstrap 95% intervals as [low, high]."""
+
     usd_per_hour: float
     usd_per_mtok_output: float | None
     usd_per_mtok_total: float | None
+    usd_per_mtok_input: float | None = None
+    usd_per_mtok_output_all_in: float | None = None
+    usd_per_mtok_goodput: float | None = None
+    usd_per_mtok_blended: float | None = None
+    blend_ratio: float | None = None
+    usd_per_mtok_input_uncached: float | None = None
+    usd_per_mtok_input_cached: float | None = None
+    cost_usd: float | None = None
+    utilization: float = 1.0
+    attribution: dict[str, object] = Field(default_factory=dict)
+    breakdown: dict[str, float] = Field(default_factory=dict)
+    breakdown_usd_per_hour: dict[str, float] = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
+    ci95: dict[str, list[float]] = Field(default_factory=dict)
+
+
+class EnergySummary(_Out):
+    """Energy over a point's measured window: ``source`` names the meter; ``provenance`` is
+    ``measured`` for hardware counters and ``modelled`` for the utilization fallback."""
+
+    joules: float | None
+    j_per_output_token: float | None = None
+    j_per_token: float | None = None
+    avg_power_w: float | None = None
+    tok_s_per_kw: float | None = None
+    tokens_per_mwh: float | None = None
+    source: str
+    provenance: Provenance
+    valid: bool = True
+    note: str | None = None
 
 
 class PointSummary(_Out):
@@ -80,6 +115,9 @@ class PointSummary(_Out):
     latency_ms: dict[str, LatencyStats | None]
     goodput: GoodputSummary | None = None
     cost: CostSummary | None = None
+    energy: EnergySummary | None = None
+    repeats: int = 1
+    ci95: dict[str, list[float]] = Field(default_factory=dict)
 
 
 class RunSummary(_Out):

@@ -17,16 +17,17 @@ from typing import Any, Protocol
 import httpx
 import numpy as np
 
-from tokenfab.cost.simple import price_point
+from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
+from tokenfab.energy import EnergyMeasurement, EnergyMeter, probe_meter
 from tokenfab.errors import ConfigError
 from tokenfab.load.client import RequestSpec, make_payload, make_spec
 from tokenfab.load.runner import LiveStats, PointPlan, PointRun, run_point
 from tokenfab.load.wire import ConnectionPool, Endpoint
-from tokenfab.metrics.compute import summarize_point
 from tokenfab.schemas.config import BenchConfig
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.schemas.summary import PointSummary, RunSummary, Target
 from tokenfab.session.environment import environment_manifest
+from tokenfab.session.pricing import summarize_repeats
 from tokenfab.session.probe import TargetInfo, probe_target
 from tokenfab.store import RecordWriter, Store
 from tokenfab.workload import (
@@ -167,53 +168,87 @@ async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
             on_run_id(run_id)
         writer = RecordWriter(store, run_id)
         pool = ConnectionPool(endpoint)
+        meter = make_meter(cfg, progress)
         points: list[PointSummary] = []
         runs: list[PointRun] = []
         try:
-            for idx, value in enumerate(cfg.values):
-                n = _point_count(cfg, value)
-                specs = await _build_specs(cfg, endpoint, info, cfg.warmup_requests + n, rng,
-                                           factory, dataset)
-                offsets = None
-                if cfg.mode == "rate":
-                    offsets = arrival_offsets_s(cfg.arrival, value, len(specs), rng,
-                                                gamma_shape=cfg.gamma_shape)
-                plan = PointPlan(idx, cfg.mode, value, cfg.warmup_requests,
-                                 cfg.requests_per_point, cfg.duration_s,
-                                 [float(x) for x in offsets] if offsets is not None else None)
-                store.add_point(run_id, idx, cfg.mode, value)
-                stats = LiveStats()
-                progress.point_started(idx, cfg.mode, value, stats)
-                run = await run_point(plan, pool, _cycler(specs), timeout_s=cfg.timeout_s,
-                                      on_record=writer.put, stats=stats)
-                writer.flush()
-                store.finish_point(run_id, idx, run.started_ns, run.ended_ns)
-                await _cross_check(run.records, info, client)
-                counts = [(r.point_index, r.request_index, r.client_output_tokens)
-                          for r in run.records if r.client_output_tokens is not None]
-                if counts:
-                    store.set_client_counts(run_id, counts)
-                summary = summarize_point(run.records, mode=cfg.mode, value=value, slo=cfg.slo)
-                if cfg.hourly_usd is not None:
-                    summary.cost = price_point(summary, cfg.hourly_usd)
+            idx = 0
+            for value in cfg.values:
+                repeat_runs: list[PointRun] = []
+                energy: list[EnergyMeasurement | None] = []
+                for rep in range(cfg.repeats):
+                    run, m = await _measure_point(cfg, idx, value, rep, endpoint, info, rng,
+                                                  factory, dataset, pool, writer, store,
+                                                  run_id, progress, meter, client)
+                    repeat_runs.append(run)
+                    energy.append(m)
+                    idx += 1
+                summary = summarize_repeats(repeat_runs, cfg, value, energy)
                 points.append(summary)
-                runs.append(run)
-                progress.point_finished(idx, summary)
+                runs.extend(repeat_runs)
+                progress.point_finished(idx - 1, summary)
         except BaseException:
             writer.close()
             store.mark_run(run_id, "interrupted")
             raise
         finally:
             pool.close()
+            if meter is not None:
+                meter.close()
         writer.close()
     result = RunSummary(run_id=run_id, target=Target(url=cfg.url, model=cfg.model),
                         points=points, label=cfg.label, started_unix_s=time.time(),
                         environment=env,
                         provenance={"latency_ms": "measured", "throughput": "measured",
-                                    "tokens": "measured", **({"cost.usd_per_hour": "assumed"}
-                                                             if cfg.hourly_usd else {})})
+                                    "tokens": "measured"})
     store.finish_run(run_id, result.to_json_dict())
     return BenchResult(result, run_id, runs)
+
+
+async def _measure_point(cfg: BenchConfig, idx: int, value: float, rep: int,
+                         endpoint: Endpoint, info: TargetInfo, rng: np.random.Generator,
+                         factory: PromptFactory | None, dataset: list[DatasetRequest] | None,
+                         pool: ConnectionPool, writer: RecordWriter, store: Store, run_id: str,
+                         progress: Progress, meter: EnergyMeter | None,
+                         client: httpx.AsyncClient) -> tuple[PointRun, EnergyMeasurement | None]:
+    """One repeat of one load point: prompts, load, energy window, storage, cross-check."""
+    n = _point_count(cfg, value)
+    specs = await _build_specs(cfg, endpoint, info, cfg.warmup_requests + n, rng, factory,
+                               dataset)
+    offsets = None
+    if cfg.mode == "rate":
+        offsets = arrival_offsets_s(cfg.arrival, value, len(specs), rng,
+                                    gamma_shape=cfg.gamma_shape)
+    plan = PointPlan(idx, cfg.mode, value, cfg.warmup_requests, cfg.requests_per_point,
+                     cfg.duration_s, [float(x) for x in offsets] if offsets is not None else None)
+    store.add_point(run_id, idx, cfg.mode, value)
+    stats = LiveStats()
+    progress.point_started(idx, cfg.mode, value, stats)
+    window = meter.begin() if meter is not None else None
+    run = await run_point(plan, pool, _cycler(specs), timeout_s=cfg.timeout_s,
+                          on_record=writer.put, stats=stats)
+    m = meter.end(window) if meter is not None and window is not None else None
+    writer.flush()
+    store.finish_point(run_id, idx, run.started_ns, run.ended_ns)
+    await _cross_check(run.records, info, client)
+    counts = [(r.point_index, r.request_index, r.client_output_tokens)
+              for r in run.records if r.client_output_tokens is not None]
+    if counts:
+        store.set_client_counts(run_id, counts)
+    if m is not None and not m.valid:
+        progress.note(f"energy unavailable for point {idx + 1}: {m.note}")
+    return run, m
+
+
+def make_meter(cfg: BenchConfig, progress: Progress) -> EnergyMeter | None:
+    """The energy meter for the server's machine (only meaningful for a local server)."""
+    if cfg.energy == "off":
+        return None
+    idle_w, busy_w = assumed_cpu_power_w(local_cpu())
+    meter = probe_meter(cfg.energy, idle_w=idle_w, busy_w=busy_w)
+    if meter is not None:
+        progress.note(f"energy: {meter.name} ({meter.provenance})")
+    return meter
 
 
 def validate_values(raw: str, what: str) -> tuple[float, ...]:
