@@ -44,8 +44,10 @@ def test_summary_contract_and_known_timing(db: Path, tmp_path: Path) -> None:
         assert 3.5 <= p["latency_ms"]["tpot"]["p50"] <= 4.6
         assert p["goodput"]["fraction"] == 1.0
         c = p["cost"]
-        assert c["usd_per_mtok_output"] == pytest.approx(
+        assert c["usd_per_mtok_output_all_in"] == pytest.approx(
             3.6 / (p["throughput"]["output_tok_s"] * 3600) * 1e6)
+        # attributed output price: the decode share of the cost only
+        assert c["usd_per_mtok_output"] < c["usd_per_mtok_output_all_in"]
         assert c["provenance"]["usd_per_hour"] == "assumed"
     # 4 streams deliver more than 1
     assert s["points"][1]["throughput"]["output_tok_s"] > 2.5 * s["points"][0]["throughput"][

@@ -45,13 +45,15 @@ def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db:
             raise ConfigError(f"--tok-s must be > 0 (got {tok_s:g})")
         h = hourly_cost(profile)
         util = profile.utilization
-        out = {
+        breakdown = {k: usd_per_mtok(v, tok_s, util)
+                     for k, v in h.breakdown_usd_per_hour.items()}
+        per_mtok = usd_per_mtok(h.usd_per_hour, tok_s, util) or 0.0
+        out: dict[str, Any] = {
             "profile": profile.model_dump(mode="json"),
             "tok_s": tok_s,
             "usd_per_hour": h.usd_per_hour,
-            "usd_per_mtok_output": usd_per_mtok(h.usd_per_hour, tok_s, util),
-            "breakdown": {k: usd_per_mtok(v, tok_s, util)
-                          for k, v in h.breakdown_usd_per_hour.items()},
+            "usd_per_mtok_output": per_mtok,
+            "breakdown": breakdown,
             "breakdown_usd_per_hour": h.breakdown_usd_per_hour,
             "components_usd_per_hour": h.components_usd_per_hour,
             "utilization": util,
@@ -65,14 +67,14 @@ def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db:
             with open(json_path, "w") as f:
                 f.write(text + "\n")
         console = make_console()
-        b = out["breakdown"]
+        b = {k: v or 0.0 for k, v in breakdown.items()}
         console.print(f"[bold]{profile.name}[/]: ${h.usd_per_hour:,.4f}/hour = hardware "
                       f"${h.breakdown_usd_per_hour['hardware']:,.4f} + energy "
                       f"${h.breakdown_usd_per_hour['energy']:,.4f} + overhead "
                       f"${h.breakdown_usd_per_hour['overhead']:,.4f} (assumed inputs)",
                       highlight=False)
         console.print(f"at {tok_s:g} tok/s and {util:.0%} utilization: "
-                      f"[bold]${out['usd_per_mtok_output']:,.4f} per 1M output tokens[/] "
+                      f"[bold]${per_mtok:,.4f} per 1M output tokens[/] "
                       f"(hardware ${b['hardware']:,.4f}, energy ${b['energy']:,.4f}, "
                       f"overhead ${b['overhead']:,.4f})", highlight=False)
         return

@@ -42,7 +42,7 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "dense_int4_tops", "memory_gb", "memory_tb_s", "tdp_w", "all_in_kw_per_accelerator",
     "interconnect_gb_s", "list_capex_usd",
 )
-"""Scalar numeric fields; each rental tier is numeric too and sourced as ``rental_usd_per_hour.<tier>``."""
+"""Scalar numeric fields; each rental tier is sourced as ``rental_usd_per_hour.<tier>``."""
 
 PRECISION_FIELD: Mapping[Precision, str] = {
     "bf16": "dense_bf16_tflops", "fp16": "dense_bf16_tflops", "fp8": "dense_fp8_tflops",

@@ -16,7 +16,7 @@ import numpy as np
 
 from tokenfab.cost.attribution import PhaseTimes, attribute, blended, point_cost_usd
 from tokenfab.cost.tco import HourlyCost, usd_per_mtok
-from tokenfab.metrics.bootstrap import Arr, Group, bootstrap_ci
+from tokenfab.metrics.bootstrap import Arr, Group, bootstrap_ci, effective
 from tokenfab.schemas.summary import CostSummary, PointSummary
 
 RANK = {"measured": 0, "modelled": 1, "assumed": 2}
@@ -55,14 +55,15 @@ def price_point(point: PointSummary, hourly: HourlyCost, share: PhaseTimes,
             c = usd_h * s["window_s"] / 3600.0 / util
             busy = s["prefill_s"] + s["decode_s"]
             sh = np.where(busy > 0, s["prefill_s"] / busy, 0.0)
-            p_in = c * sh / s["inp"] * 1e6
-            p_out = c * (1.0 - sh) / s["out"] * 1e6
-            res = {"usd_per_mtok_output_all_in": c / s["out"] * 1e6,
-                   "usd_per_mtok_total": c / (s["out"] + s["inp"]) * 1e6,
+            out, inp = effective(s, "out"), effective(s, "inp")
+            p_in = c * sh / inp * 1e6
+            p_out = c * (1.0 - sh) / out * 1e6
+            res = {"usd_per_mtok_output_all_in": c / out * 1e6,
+                   "usd_per_mtok_total": c / (out + inp) * 1e6,
                    "usd_per_mtok_input": p_in, "usd_per_mtok_output": p_out,
                    "usd_per_mtok_blended": (blend_ratio * p_in + p_out) / (blend_ratio + 1)}
             if point.goodput is not None:
-                res["usd_per_mtok_goodput"] = c / s["good_out"] * 1e6
+                res["usd_per_mtok_goodput"] = c / effective(s, "good_out") * 1e6
         return res
 
     ci = bootstrap_ci(groups, samples=samples, seed=seed, price_fn=price_fn) if samples else {}
@@ -84,7 +85,7 @@ def price_point(point: PointSummary, hourly: HourlyCost, share: PhaseTimes,
                      "decode_s": share.decode_s},
         breakdown=breakdown,
         breakdown_usd_per_hour=dict(hourly.breakdown_usd_per_hour),
-        provenance={"usd_per_hour": overall, **prov,  # type: ignore[dict-item]
+        provenance={"usd_per_hour": overall, **prov,
                     "throughput": "measured", "attribution": "measured"},
         ci95={k: v for k, v in ci.items() if k.startswith("usd")},
     )

@@ -2,9 +2,13 @@
 
 A point is one or more groups (its repeats), each a set of measured requests and the group's
 measured window. One bootstrap sample draws groups with replacement, then requests with
-replacement inside each drawn group, and sums per-request quantities:
+replacement inside each drawn group, and sums per-request quantities. Throughput uses the
+ratio (Little's law) estimator, so request-latency variation shows in the interval even when
+every request returns the same number of tokens:
 
-    output_tok_s* = Σ output_tokens* / Σ window_s*      (windows of the drawn groups)
+    L             = Σ e2e_s / Σ window_s                (mean requests in flight; drawn groups)
+    output_tok_s* = Σ output_tokens* / Σ e2e_s* × L     (= Σ output_tokens / Σ window_s at the
+                                                          point estimate)
 
 Dollar figures are recomputed from the same resampled sums (``price_fn``), so their intervals
 carry the throughput and attribution uncertainty. The 95% interval is the 2.5th and 97.5th
@@ -25,7 +29,7 @@ from tokenfab.schemas.config import Slo
 from tokenfab.schemas.records import RequestRecord
 
 Arr = npt.NDArray[np.float64]
-FIELDS = ("out", "inp", "cached", "prefill_s", "decode_s", "good_out")
+FIELDS = ("out", "inp", "cached", "prefill_s", "decode_s", "good_out", "e2e_s")
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,14 @@ def group_of(records: Sequence[RequestRecord], window_s: float, slo: Slo | None 
             vals["prefill_s"].append(0.0)
             vals["decode_s"].append(0.0)
         vals["good_out"].append(out if (ok and slo is not None and meets_slo(r, slo)) else 0.0)
+        vals["e2e_s"].append(max(r.end_ns - r.sent_ns, 0) / 1e9)
     return Group({k: np.asarray(v, dtype=np.float64) for k, v in vals.items()}, window_s)
 
 
 def resample_sums(groups: Sequence[Group], samples: int, seed: int = 0) -> dict[str, Arr]:
     """Sums of every field (and ``window_s``) for each of ``samples`` bootstrap draws."""
     rng = np.random.default_rng(seed)
-    sums = {k: np.zeros(samples) for k in (*FIELDS, "window_s")}
+    sums = {k: np.zeros(samples) for k in (*FIELDS, "window_s", "e2e_total_s")}
     groups = [g for g in groups if g.n > 0]
     if not groups:
         return sums
@@ -79,6 +84,7 @@ def resample_sums(groups: Sequence[Group], samples: int, seed: int = 0) -> dict[
         for k in FIELDS:
             sums[k] = g.values[k][idx].sum(axis=1)
         sums["window_s"] = np.full(samples, g.window_s)
+        sums["e2e_total_s"] = np.full(samples, g.values["e2e_s"].sum())
         return sums
     for b in range(samples):
         for gi in rng.integers(0, len(groups), size=len(groups)):
@@ -87,7 +93,16 @@ def resample_sums(groups: Sequence[Group], samples: int, seed: int = 0) -> dict[
             for k in FIELDS:
                 sums[k][b] += g.values[k][idx].sum()
             sums["window_s"][b] += g.window_s
+            sums["e2e_total_s"][b] += g.values["e2e_s"].sum()
     return sums
+
+
+def effective(sums: dict[str, Arr], field: str) -> Arr:
+    """Tokens the window would hold at the resampled rate: x* / Σe2e* × Σe2e (ratio estimator);
+    the plain sum when no request time was recorded."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e2e = sums["e2e_s"]
+        return np.where(e2e > 0, sums[field] / e2e * sums["e2e_total_s"], sums[field])
 
 
 def interval(values: Arr) -> list[float] | None:
@@ -103,8 +118,8 @@ def throughput_of(sums: dict[str, Arr]) -> dict[str, Arr]:
     """output/input/total tok/s of each bootstrap sample."""
     with np.errstate(divide="ignore", invalid="ignore"):
         w = sums["window_s"]
-        return {"output_tok_s": sums["out"] / w, "input_tok_s": sums["inp"] / w,
-                "total_tok_s": (sums["out"] + sums["inp"]) / w}
+        out, inp = effective(sums, "out"), effective(sums, "inp")
+        return {"output_tok_s": out / w, "input_tok_s": inp / w, "total_tok_s": (out + inp) / w}
 
 
 def bootstrap_ci(groups: Sequence[Group], *, samples: int = 1000, seed: int = 0,

@@ -6,12 +6,20 @@ import pytest
 from tokenfab.metrics.bootstrap import Group, bootstrap_ci, interval, resample_sums
 
 
-def g(out: list[float], window_s: float) -> Group:
+def g(out: list[float], window_s: float, e2e: list[float] | None = None) -> Group:
     n = len(out)
     z = np.zeros(n)
     return Group({"out": np.asarray(out, float), "inp": np.full(n, 100.0), "cached": z,
-                  "prefill_s": np.full(n, 0.1), "decode_s": np.full(n, 0.3), "good_out": z},
+                  "prefill_s": np.full(n, 0.1), "decode_s": np.full(n, 0.3), "good_out": z,
+                  "e2e_s": np.asarray(e2e if e2e is not None else [1.0] * n, float)},
                  window_s)
+
+
+def test_latency_variation_widens_the_interval_even_with_fixed_lengths() -> None:
+    grp = g([128.0] * 40, 10.0, e2e=[1.0, 3.0] * 20)
+    lo, hi = bootstrap_ci([grp], samples=1000)["output_tok_s"]
+    est = 40 * 128 / 10.0
+    assert lo < est < hi and hi - lo > 0.05 * est
 
 
 def test_identical_requests_have_a_degenerate_interval() -> None:
