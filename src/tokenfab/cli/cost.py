@@ -25,6 +25,8 @@ from tokenfab.store import RunDetail, Store, default_db_url
 @click.option("--run", "run_id", default=None, help="price this stored run (id or prefix)")
 @click.option("--tok-s", type=float, default=None, help="hypothetical output tokens per second")
 @click.option("--hourly-usd", type=float, default=None, help="serving cost per hour (assumed)")
+@click.option("--tokens-per-day", type=float, default=None,
+              help="with --tok-s: your daily output tokens, to price a day and a year")
 @tco_options
 @click.option("--blend-ratio", type=float, default=3.0, show_default=True)
 @click.option("--bootstrap", "bootstrap_samples", type=int, default=1000, show_default=True)
@@ -32,7 +34,7 @@ from tokenfab.store import RunDetail, Store, default_db_url
 @click.option("--db", default=None, help="SQLAlchemy URL of the results database")
 def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db: str | None,
              blend_ratio: float, bootstrap_samples: int, hourly_usd: float | None,
-             **flags: Any) -> None:
+             tokens_per_day: float | None, **flags: Any) -> None:
     """$/hour decomposed into hardware, energy and overhead, and $/1M tokens."""
     if (run_id is None) == (tok_s is None):
         raise ConfigError("give --run RUN_ID to price a stored run, or --tok-s N for a "
@@ -59,6 +61,13 @@ def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db:
             "utilization": util,
             "provenance": {**h.provenance, "tok_s": "assumed"},
         }
+        if tokens_per_day is not None:
+            if tokens_per_day <= 0:
+                raise ConfigError(f"--tokens-per-day must be > 0 (got {tokens_per_day:g})")
+            # usd_per_day = tokens_per_day / 1e6 × usd_per_mtok_output
+            out["tokens_per_day"] = tokens_per_day
+            out["usd_per_day"] = tokens_per_day / 1e6 * per_mtok
+            out["usd_per_year"] = out["usd_per_day"] * 365
         if json_path:
             text = json.dumps(out, indent=2)
             if json_path == "-":
@@ -77,6 +86,10 @@ def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db:
                       f"[bold]${per_mtok:,.4f} per 1M output tokens[/] "
                       f"(hardware ${b['hardware']:,.4f}, energy ${b['energy']:,.4f}, "
                       f"overhead ${b['overhead']:,.4f})", highlight=False)
+        if tokens_per_day is not None:
+            console.print(f"{tokens_per_day:,.0f} output tokens/day cost "
+                          f"${out['usd_per_day']:,.2f}/day = ${out['usd_per_year']:,.2f}/year",
+                          highlight=False)
         return
     assert run_id is not None
     with Store(db or default_db_url()) as store:
