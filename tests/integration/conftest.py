@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,21 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str)
     assert last.startswith("tokenfab: error:"), err
     for n in needles:
         assert n.lower() in last.lower(), last
+
+
+def wait_for_records(db: Path, at_least: int, timeout_s: float) -> int:
+    """Poll the newest run in ``db`` until it holds ``at_least`` records; return the count."""
+    from tokenfab.store import Store
+
+    deadline = time.monotonic() + timeout_s
+    seen = 0
+    while time.monotonic() < deadline and seen < at_least:
+        time.sleep(0.3)
+        if db.exists():
+            with Store(f"sqlite:///{db}") as store:
+                runs = store.list_runs()
+                seen = runs[0].n_records if runs else 0
+    return seen
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import REPO, TOKENFAB, assert_one_line_error, tokenfab
+from tests.integration.conftest import (
+    REPO,
+    TOKENFAB,
+    assert_one_line_error,
+    tokenfab,
+    wait_for_records,
+)
 from tokenfab.engines.sim_config import SimConfig
 from tokenfab.engines.sim_process import SimServer
 from tokenfab.store import Store
@@ -104,14 +110,7 @@ def test_kill_9_keeps_every_completed_record(db: Path) -> None:
                                  "--output-tokens", "10", "--db", f"sqlite:///{db}"],
                                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 60
-            seen = 0
-            while time.monotonic() < deadline and seen < 40:
-                time.sleep(0.3)
-                if db.exists():
-                    with Store(f"sqlite:///{db}") as store:
-                        runs = store.list_runs()
-                        seen = runs[0].n_records if runs else 0
+            seen = wait_for_records(db, 40, timeout_s=60)
             assert seen >= 40, "bench did not store records while running"
         finally:
             os.kill(proc.pid, signal.SIGKILL)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import REPO, TOKENFAB, tokenfab
+from tests.integration.conftest import REPO, TOKENFAB, tokenfab, wait_for_records
 from tokenfab.engines.build import find_tool
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.store import Store
@@ -47,7 +47,18 @@ def test_run_measures_real_model(tmp_path: Path) -> None:
         assert p["tokens"]["client_output"] is not None
         assert 60 <= p["tokens"]["input"] / 4 <= 120  # 64-token slice + chat template
         assert p["latency_ms"]["ttft"]["p50"] > 0 and p["throughput"]["output_tok_s"] > 1
-        assert p["cost"]["usd_per_mtok_output"] > 0
+        c = p["cost"]
+        assert c["usd_per_mtok_output"] > 0
+        # run meters energy by default: modelled on this CPU, measured where counters exist
+        assert p["energy"]["valid"] and p["energy"]["joules"] > 0
+        assert c["breakdown_usd_per_hour"]["energy"] > 0
+        assert c["provenance"]["energy"] in ("measured", "modelled")
+        lo, hi = c["ci95"]["usd_per_mtok_output_all_in"]
+        assert lo <= c["usd_per_mtok_output_all_in"] <= hi
+        assert c["attribution"]["source"] == "server_timings"
+        total = p["tokens"]["input"] * c["usd_per_mtok_input"] / 1e6 + \
+            p["tokens"]["output"] * c["usd_per_mtok_output"] / 1e6
+        assert abs(total - c["cost_usd"]) < 1e-9
     assert s["environment"]["engine"]["kind"] == "llama.cpp llama-server"
     assert set(_llama_children()) == before, "llama-server left running"
 
@@ -73,14 +84,7 @@ def test_signal_mid_run_stops_engine_and_keeps_records(tmp_path: Path, sig: int)
                              "--db", f"sqlite:///{db}"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        n = 0
-        while time.monotonic() < deadline and n < 6:
-            time.sleep(0.5)
-            if db.exists():
-                with Store(f"sqlite:///{db}") as store:
-                    runs = store.list_runs()
-                    n = runs[0].n_records if runs else 0
+        n = wait_for_records(db, 6, timeout_s=120)
         assert n >= 6, "no records while running"
         assert set(_llama_children()) - before, "engine not running?"
         proc.send_signal(sig)
