@@ -8,7 +8,11 @@ from typing import Any
 import click
 
 from tokenfab.cli.options import build_config, load_options, write_json
-from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
+from tokenfab.cost.local_cpu import local_cpu
+from tokenfab.engines.llamacpp import EngineSettings, LlamaServer, smollm2_gguf
+from tokenfab.roofline.local import SpeedOfLight, speed_of_light
+from tokenfab.roofline.models import load_model
+from tokenfab.schemas.summary import RunSummary
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.session.bench import run_bench
@@ -78,5 +82,32 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
                 progress.close()
     finally:
         store.close()
-    print_summary(result.summary, make_console(stderr=quiet))
-    write_json(result.summary, json_path)
+    summary = result.summary
+    sol = _speed_of_light(summary, settings.model_path)
+    if sol is not None:
+        summary.speed_of_light = sol.model_dump()
+    print_summary(summary, make_console(stderr=quiet))
+    if sol is not None:
+        make_console(stderr=quiet).print(
+            f"speed of light: decode at 1 stream {sol.measured_decode_tok_s:.1f} tok/s (measured)"
+            f" = {sol.fraction:.0%} of the {sol.limit_tok_s:.0f} tok/s memory-bandwidth "
+            f"roofline ({sol.bandwidth_gb_s:.1f} GB/s measured ÷ {sol.bytes_per_token / 1e6:.1f}"
+            " MB read per token, modelled)", highlight=False)
+    write_json(summary, json_path)
+
+
+def _speed_of_light(summary: RunSummary, model_path: Path | None) -> SpeedOfLight | None:
+    """Measured 1-stream decode vs this CPU's memory roofline (embedded SmolLM2 only)."""
+    if model_path is not None:
+        return None
+    one = next((p for p in summary.points
+                if p.load.mode == "concurrency" and p.load.value == 1), None)
+    tpot = one.latency_ms.get("tpot") if one is not None else None
+    if one is None or tpot is None or one.requests.completed == 0:
+        return None
+    spec = load_model("smollm2-135m")
+    n = one.requests.completed
+    ctx = one.tokens.input / n + one.tokens.output / n / 2
+    return speed_of_light(tpot.p50, float(smollm2_gguf().stat().st_size),
+                          spec.kv_bytes_per_token(kv_dtype_bytes=2), ctx,
+                          local_cpu().mem_read_gb_s * 1e9)

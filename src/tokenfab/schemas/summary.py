@@ -129,6 +129,7 @@ class RunSummary(_Out):
     started_unix_s: float | None = None
     environment: dict[str, object] = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
+    speed_of_light: dict[str, float] | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -1,0 +1,25 @@
+"""tokenfab.roofline stage: model configs, per-step analytic model, batching, calibration."""
+
+from tokenfab.roofline.models import (
+    BYTES_PER_PARAM,
+    SUPPORTED_MODEL_TYPES,
+    Mla,
+    ModelSpec,
+    Precision,
+    bytes_per_param,
+    list_models,
+    load_model,
+    spec_from_config,
+)
+
+__all__ = [
+    "BYTES_PER_PARAM",
+    "SUPPORTED_MODEL_TYPES",
+    "Mla",
+    "ModelSpec",
+    "Precision",
+    "bytes_per_param",
+    "list_models",
+    "load_model",
+    "spec_from_config",
+]

@@ -1,0 +1,540 @@
+"""Model catalog: a Hugging Face ``config.json`` normalised to a :class:`ModelSpec`.
+
+Bundled copies of published ``config.json`` files live in ``data/models/<short-name>.json``
+(an extra top-level ``_tokenfab`` key records the Hub id and source). The configs are
+``assumed`` catalog inputs; every count derived from them is ``modelled``.
+
+Units: counts are parameters; bytes are bytes (1 GB = 1e9 B); FLOPs count a multiply-add as 2.
+
+Counting conventions (shared by every method):
+
+* total_params = E + H + hidden (final norm) + Σ_layers (attention + norms + MLP), where
+  E = vocab × hidden is the input embedding and H = vocab × hidden the output head, 0 when
+  ``tie_word_embeddings``. Biases, qk-norms and gpt-oss attention sinks are counted.
+  DeepSeek's multi-token-prediction module (``num_nextn_predict_layers``, about 14B) is excluded.
+* A MoE layer holds n_experts routed experts of 3 × hidden × moe_intermediate params each, a
+  router (hidden × n_experts) and n_shared_experts always-on experts. Shared experts and routers
+  are *dense* params; only routed experts are *expert* params.
+* active_params (per token) = total_params − Σ_moe_layers (n_experts − experts_per_token) ×
+  params_per_expert: E once, H unless tied. (OpenAI's "5.1B active" for gpt-oss-120b leaves
+  E out; that figure is ``linear_flops_per_token() / 2``.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
+
+from tokenfab.errors import ConfigError
+
+Precision = Literal["bf16", "fp16", "fp8", "fp4", "int8", "int4"]
+"""Weight precisions; the same names as ``tokenfab.cost.catalog.Precision``."""
+
+GROUP_SCALE_BYTES_PER_PARAM = 1 / 32
+"""4-bit formats carry one 1-byte scale per 32 weights (MXFP4's E8M0 block; int4 with group
+scales is close): 4.25 bits/param. 8-bit block/channel scales (<0.01%) are ignored."""
+
+BYTES_PER_PARAM: Mapping[Precision, float] = {
+    "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0,
+    "fp4": 0.5 + GROUP_SCALE_BYTES_PER_PARAM, "int4": 0.5 + GROUP_SCALE_BYTES_PER_PARAM,
+}
+
+CONFIG_NAME = "config.json"
+_TOKENFAB_KEY = "_tokenfab"
+
+
+def bytes_per_param(precision: Precision) -> float:
+    """Bytes per weight: bf16/fp16 2, fp8/int8 1, fp4/int4 0.5 + 1/32 (group scales)."""
+    try:
+        return BYTES_PER_PARAM[precision]
+    except KeyError:
+        known = ", ".join(BYTES_PER_PARAM)
+        raise ConfigError(f"unknown precision {precision!r}: use one of {known}") from None
+
+
+class Mla(BaseModel):
+    """Multi-head latent attention widths (DeepSeek-V2/V3)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kv_lora_rank: PositiveInt = Field(description="latent KV width cached per token and layer")
+    q_lora_rank: PositiveInt | None = Field(description="latent query width; None = full q_proj")
+    qk_rope_head_dim: PositiveInt = Field(description="rotary part of q/k per head, cached too")
+    qk_nope_head_dim: PositiveInt = Field(description="non-rotary part of q/k per head")
+    v_head_dim: PositiveInt = Field(description="value width per head")
+
+
+class ModelSpec(BaseModel):
+    """The architecture numbers the roofline needs, normalised across config styles."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, description="short name, e.g. 'llama-3.1-8b'")
+    hf_id: str | None = Field(default=None, description="Hugging Face id, when known")
+    source: str = Field(min_length=1, description="where the config came from")
+    model_type: str = Field(min_length=1, description="config.json model_type")
+    vocab_size: PositiveInt
+    hidden_size: PositiveInt
+    n_layers: PositiveInt = Field(description="decoder layers (num_hidden_layers)")
+    n_heads: PositiveInt = Field(description="query heads (num_attention_heads)")
+    n_kv_heads: PositiveInt = Field(description="key/value heads (num_key_value_heads)")
+    head_dim: PositiveInt = Field(description="per-head width; MLA: qk_nope + qk_rope")
+    intermediate_size: NonNegativeInt = Field(description="dense-layer MLP width")
+    tie_word_embeddings: bool
+    qkv_bias: bool = False
+    o_bias: bool = False
+    mlp_bias: bool = False
+    qk_norm: bool = Field(default=False, description="per-head RMSNorm on q and k")
+    attention_sinks: bool = Field(default=False, description="one learned sink per head")
+    norms_per_layer: PositiveInt = Field(default=2, description="hidden-wide norms per layer")
+    mla: Mla | None = Field(default=None, description="MLA widths; None = MHA/GQA")
+    n_experts: NonNegativeInt = Field(default=0, description="routed experts; 0 = dense")
+    experts_per_token: NonNegativeInt = 0
+    moe_intermediate_size: NonNegativeInt = Field(default=0, description="expert MLP width")
+    n_shared_experts: NonNegativeInt = 0
+    expert_bias: bool = False
+    router_bias: bool = False
+    n_moe_layers: NonNegativeInt = Field(default=0, description="layers with a MoE block")
+    sliding_window: PositiveInt | None = Field(default=None, description="tokens, when any")
+    n_sliding_layers: NonNegativeInt = Field(default=0, description="sliding-window layers")
+    mtp_layers: NonNegativeInt = Field(default=0, description="excluded from every count")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelSpec:
+        if max(self.n_moe_layers, self.n_sliding_layers) > self.n_layers:
+            raise ValueError("n_moe_layers and n_sliding_layers cannot exceed n_layers")
+        if self.n_sliding_layers and self.sliding_window is None:
+            raise ValueError("sliding layers need a sliding_window")
+        if self.experts_per_token > self.n_experts:
+            raise ValueError("experts_per_token cannot exceed n_experts")
+        return self
+
+    @property
+    def is_mla(self) -> bool:
+        """Multi-head latent attention: the KV cache holds a compressed latent."""
+        return self.mla is not None
+
+    @property
+    def is_moe(self) -> bool:
+        """Any layer routes tokens to experts."""
+        return self.n_moe_layers > 0 and self.n_experts > 0
+
+    # ---- parameters ------------------------------------------------------------------------
+
+    def embedding_params(self) -> int:
+        """Input embedding table: vocab_size × hidden_size."""
+        return self.vocab_size * self.hidden_size
+
+    def head_params(self) -> int:
+        """Output head: vocab_size × hidden_size, 0 when tied to the embedding."""
+        return 0 if self.tie_word_embeddings else self.vocab_size * self.hidden_size
+
+    def attention_params_per_layer(self) -> int:
+        """GQA: h×(n_q + 2 n_kv)×d + n_q×d×h (+ biases, qk-norms 2d, sinks n_q).
+
+        MLA: h×q_lora + q_lora + q_lora×n_q×(nope+rope) [h×n_q×(nope+rope) without q_lora]
+        + h×(kv_lora+rope) + kv_lora + kv_lora×n_q×(nope+v) + n_q×v×h.
+        """
+        h, nq, m = self.hidden_size, self.n_heads, self.mla
+        if m is not None:
+            qk = m.qk_nope_head_dim + m.qk_rope_head_dim
+            lq = m.q_lora_rank
+            q = h * nq * qk if lq is None else h * lq + lq + lq * nq * qk
+            kv = h * (m.kv_lora_rank + m.qk_rope_head_dim) + m.kv_lora_rank
+            kv += m.kv_lora_rank * nq * (m.qk_nope_head_dim + m.v_head_dim)
+            return q + kv + nq * m.v_head_dim * h
+        d, nkv = self.head_dim, self.n_kv_heads
+        params = h * (nq + 2 * nkv) * d + nq * d * h
+        params += (nq + 2 * nkv) * d if self.qkv_bias else 0
+        params += h if self.o_bias else 0
+        params += 2 * d if self.qk_norm else 0
+        return params + (nq if self.attention_sinks else 0)
+
+    def dense_mlp_params(self) -> int:
+        """One dense gated MLP: 3 × hidden × intermediate (+ 2 × intermediate + hidden bias)."""
+        return _gated_mlp_params(self.hidden_size, self.intermediate_size, self.mlp_bias)
+
+    def params_per_expert(self) -> int:
+        """One routed expert: 3 × hidden × moe_intermediate (+ biases for gpt-oss)."""
+        return _gated_mlp_params(self.hidden_size, self.moe_intermediate_size, self.expert_bias)
+
+    def moe_dense_params_per_layer(self) -> int:
+        """Always-on part of a MoE block: router hidden × n_experts (+ bias) + shared experts."""
+        router = self.hidden_size * self.n_experts + (self.n_experts if self.router_bias else 0)
+        return router + self.n_shared_experts * self.params_per_expert()
+
+    def expert_params(self) -> int:
+        """All routed experts: n_moe_layers × n_experts × params_per_expert."""
+        return self.n_moe_layers * self.n_experts * self.params_per_expert()
+
+    def total_params(self) -> int:
+        """E + H + hidden + Σ_layers (attention + norms × hidden + MLP or MoE block)."""
+        per_layer = self.attention_params_per_layer() + self.norms_per_layer * self.hidden_size
+        n_dense = self.n_layers - self.n_moe_layers
+        layers = self.n_layers * per_layer + n_dense * self.dense_mlp_params()
+        layers += self.n_moe_layers * self.moe_dense_params_per_layer() + self.expert_params()
+        return self.embedding_params() + self.head_params() + self.hidden_size + layers
+
+    def active_params(self) -> int:
+        """total − n_moe_layers × (n_experts − experts_per_token) × params_per_expert."""
+        idle = self.n_moe_layers * (self.n_experts - self.experts_per_token)
+        return self.total_params() - idle * self.params_per_expert()
+
+    def dense_params(self) -> int:
+        """Params every token touches whatever the routing: total − expert_params."""
+        return self.total_params() - self.expert_params()
+
+    # ---- bytes -----------------------------------------------------------------------------
+
+    def weight_bytes(self, precision: Precision) -> float:
+        """total_params × bytes_per_param(precision), one precision for every weight."""
+        return self.total_params() * bytes_per_param(precision)
+
+    def expert_weight_bytes(self, precision: Precision) -> float:
+        """expert_params × bytes_per_param(precision): what a decode step may not all touch."""
+        return self.expert_params() * bytes_per_param(precision)
+
+    def dense_weight_bytes(self, precision: Precision) -> float:
+        """dense_params × bytes_per_param(precision): read on every step.
+
+        Mixed checkpoints add the two: gpt-oss = expert_weight_bytes("fp4") +
+        dense_weight_bytes("bf16").
+        """
+        return self.dense_params() * bytes_per_param(precision)
+
+    def kv_elements_per_token_per_layer(self) -> int:
+        """GQA/MHA: 2 × n_kv_heads × head_dim (K and V); MLA: kv_lora_rank + qk_rope_head_dim."""
+        if self.mla is not None:
+            return self.mla.kv_lora_rank + self.mla.qk_rope_head_dim
+        return 2 * self.n_kv_heads * self.head_dim
+
+    def attended_tokens(self, context_len: int) -> int:
+        """Σ_layers tokens a layer caches and attends to at context_len:
+        (n_layers − n_sliding) × context_len + n_sliding × min(context_len, window)."""
+        if context_len < 0:
+            raise ConfigError(f"context_len must be >= 0 tokens, got {context_len}")
+        window = context_len if self.sliding_window is None else self.sliding_window
+        n_full = self.n_layers - self.n_sliding_layers
+        return n_full * context_len + self.n_sliding_layers * min(context_len, window)
+
+    def kv_bytes(self, context_len: int, kv_dtype_bytes: float = 2.0) -> float:
+        """KV cache of one sequence holding context_len tokens, bytes:
+        attended_tokens(context_len) × kv_elements_per_token_per_layer × kv_dtype_bytes."""
+        elements = self.attended_tokens(context_len) * self.kv_elements_per_token_per_layer()
+        return elements * kv_dtype_bytes
+
+    def kv_bytes_per_token(
+        self, kv_dtype_bytes: float = 2.0, context_len: int | None = None
+    ) -> float:
+        """KV bytes one token adds, uncapped: n_layers × kv_elements × kv_dtype_bytes.
+
+        MHA/GQA: 2 × n_layers × n_kv_heads × head_dim × bytes; MLA: n_layers ×
+        (kv_lora_rank + qk_rope_head_dim) × bytes. With context_len, the average over a
+        sequence of that length, kv_bytes(context_len) / context_len, which caps sliding layers.
+        """
+        if context_len is None:
+            return self.n_layers * self.kv_elements_per_token_per_layer() * kv_dtype_bytes
+        if context_len < 1:
+            raise ConfigError(f"context_len must be >= 1 token for a KV average, got {context_len}")
+        return self.kv_bytes(context_len, kv_dtype_bytes) / context_len
+
+    # ---- FLOPs -----------------------------------------------------------------------------
+
+    def linear_flops_per_token(self) -> float:
+        """2 × (active_params − E + vocab × hidden if tied).
+
+        Every active weight is one multiply-add, except the input embedding (a lookup); a tied
+        head still costs vocab × hidden multiply-adds. Norm and bias params (<0.01%) stay in.
+        """
+        tied_head = self.vocab_size * self.hidden_size if self.tie_word_embeddings else 0
+        return 2.0 * (self.active_params() - self.embedding_params() + tied_head)
+
+    def attention_flops_per_token(self, context_len: int) -> float:
+        """2 × n_heads × (qk_dim + v_dim) × attended_tokens(context_len).
+
+        QKᵀ and AV are one multiply-add per head dim per attended token each; GQA: qk_dim =
+        v_dim = head_dim, so 2 × 2 × n_layers × n_heads × head_dim × context, sliding layers
+        at min(context, window). MLA uses the un-absorbed dims qk_dim = qk_nope + qk_rope (192)
+        and v_dim = v_head_dim (128); absorbed-MLA decode kernels do 2 × kv_lora_rank + qk_rope
+        per head instead, 3.4× more for DeepSeek-V3.
+        """
+        m = self.mla
+        qk_plus_v = 2 * self.head_dim if m is None else self.head_dim + m.v_head_dim
+        return 2.0 * self.n_heads * qk_plus_v * self.attended_tokens(context_len)
+
+    def flops_per_token(self, context_len: int) -> float:
+        """linear_flops_per_token + attention_flops_per_token(context_len)."""
+        return self.linear_flops_per_token() + self.attention_flops_per_token(context_len)
+
+
+def _gated_mlp_params(hidden: int, width: int, bias: bool) -> int:
+    """gate, up (hidden → width) and down (width → hidden): 3 × hidden × width."""
+    return 3 * hidden * width + ((2 * width + hidden) if bias else 0)
+
+
+# ---- config.json → ModelSpec -------------------------------------------------------------
+
+
+class _Arch(NamedTuple):
+    """What a model_type implies beyond its config fields."""
+
+    sliding: Literal["none", "all", "qwen", "pattern", "alternate"] = "none"
+    qkv_bias: bool = False
+    qk_norm: bool = False
+    norms_per_layer: int = 2
+    sinks: bool = False
+    expert_bias: bool = False
+    router_bias: bool = False
+    tie_default: bool = False
+
+
+_ARCHS: Mapping[str, _Arch] = {
+    "llama": _Arch(),
+    "mistral": _Arch(sliding="all"),
+    "mixtral": _Arch(sliding="all"),
+    "qwen2": _Arch(sliding="qwen", qkv_bias=True),
+    "qwen3": _Arch(sliding="qwen", qk_norm=True),
+    "qwen3_moe": _Arch(sliding="qwen", qk_norm=True),
+    "deepseek_v2": _Arch(),
+    "deepseek_v3": _Arch(router_bias=True),  # e_score_correction_bias
+    "gpt_oss": _Arch(sliding="alternate", sinks=True, expert_bias=True, router_bias=True),
+    "gemma3_text": _Arch(sliding="pattern", qk_norm=True, norms_per_layer=4, tie_default=True),
+}
+SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(_ARCHS)
+
+
+class _Fields:
+    """Typed reads from one config dict; every error names the field and the file."""
+
+    def __init__(self, cfg: Mapping[str, Any], where: str) -> None:
+        self.cfg, self.where = cfg, where
+
+    def fail(self, message: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {message}")
+
+    def opt_int(self, *keys: str) -> int | None:
+        """The first present key's value (aliases must agree); None when all are absent/null."""
+        found: dict[str, Any] = {k: self.cfg[k] for k in keys if self.cfg.get(k) is not None}
+        if len(set(map(repr, found.values()))) > 1:
+            raise self.fail(f"fields {' and '.join(found)} disagree ({found})")
+        for key, value in found.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise self.fail(f"field {key!r} must be a non-negative integer, got {value!r}")
+            return value
+        return None
+
+    def req_int(self, *keys: str) -> int:
+        value = self.opt_int(*keys)
+        if not value:
+            problem = "missing required field" if value is None else "zero in field"
+            raise self.fail(f"{problem} {' or '.join(map(repr, keys))}")
+        return value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.cfg.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(f"field {key!r} must be true or false, got {value!r}")
+        return value
+
+
+def spec_from_config(
+    config: Mapping[str, Any], *, name: str, source: str, hf_id: str | None = None
+) -> ModelSpec:
+    """Normalise one Hugging Face config dict (Llama, Mistral, Mixtral, Qwen2/3, Qwen3-MoE,
+    DeepSeek-V2/V3, gpt-oss, Gemma 3) to a ModelSpec; ConfigError names the field and file."""
+    text = config.get("text_config")
+    cfg = text if isinstance(text, Mapping) and "hidden_size" not in config else config
+    f = _Fields(cfg, source)  # a multimodal wrapper (Gemma 3 4B+) keeps its decoder in text_config
+    model_type = cfg.get("model_type")
+    arch = _ARCHS.get(model_type) if isinstance(model_type, str) else None
+    if arch is None:
+        raise f.fail(
+            f"model_type {model_type!r} is not supported (supported: "
+            f"{', '.join(SUPPORTED_MODEL_TYPES)}); a Llama-style decoder works as 'llama'")
+    hidden, n_layers = f.req_int("hidden_size"), f.req_int("num_hidden_layers")
+    n_heads = f.req_int("num_attention_heads")
+    mla = None
+    if f.opt_int("kv_lora_rank") is not None:
+        mla = Mla(kv_lora_rank=f.req_int("kv_lora_rank"), q_lora_rank=f.opt_int("q_lora_rank")
+                  or None, **{k: f.req_int(k) for k in
+                              ("qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")})
+        head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim
+    elif f.opt_int("head_dim") or hidden % n_heads == 0:
+        head_dim = f.opt_int("head_dim") or hidden // n_heads
+    else:
+        raise f.fail(f"no 'head_dim' and hidden_size {hidden} is not a multiple of "
+                     f"num_attention_heads {n_heads}")
+    n_kv = f.opt_int("num_key_value_heads") or n_heads
+    if n_kv > n_heads:
+        raise f.fail(f"num_key_value_heads {n_kv} exceeds num_attention_heads {n_heads}")
+    moe, n_moe = _moe(f, n_layers)
+    if n_moe < n_layers:
+        f.req_int("intermediate_size")  # dense layers need their MLP width
+    window = f.opt_int("sliding_window")
+    n_sliding = sum(_sliding_layers(f, arch, n_layers, window))
+    attention_bias = f.flag("attention_bias")
+    try:
+        return ModelSpec(
+            name=name, hf_id=hf_id, source=source, model_type=str(model_type),
+            vocab_size=f.req_int("vocab_size"), hidden_size=hidden, n_layers=n_layers,
+            n_heads=n_heads, n_kv_heads=n_kv, head_dim=head_dim,
+            intermediate_size=f.opt_int("intermediate_size") or 0,
+            tie_word_embeddings=f.flag("tie_word_embeddings", arch.tie_default),
+            qkv_bias=attention_bias or arch.qkv_bias, o_bias=attention_bias,
+            mlp_bias=f.flag("mlp_bias"), qk_norm=arch.qk_norm, attention_sinks=arch.sinks,
+            norms_per_layer=arch.norms_per_layer, mla=mla, expert_bias=arch.expert_bias,
+            router_bias=arch.router_bias, n_moe_layers=n_moe, **moe,
+            sliding_window=window if n_sliding else None, n_sliding_layers=n_sliding,
+            mtp_layers=f.opt_int("num_nextn_predict_layers") or 0,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise f.fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def _moe(f: _Fields, n_layers: int) -> tuple[dict[str, int], int]:
+    """(expert fields, MoE layer count). Experts: num_local_experts | n_routed_experts |
+    num_experts; top-k: num_experts_per_tok | experts_per_token; width: moe_intermediate_size
+    | intermediate_size. Layer i is MoE iff i >= first_k_dense_replace, i % moe_layer_freq == 0
+    (DeepSeek), (i + 1) % decoder_sparse_step == 0 and i not in mlp_only_layers (Qwen-MoE)."""
+    n_experts = f.opt_int("num_local_experts", "n_routed_experts", "num_experts") or 0
+    if n_experts == 0:
+        return {}, 0
+    top_k = f.req_int("num_experts_per_tok", "experts_per_token")
+    if top_k > n_experts:
+        raise f.fail(f"num_experts_per_tok {top_k} exceeds the {n_experts} experts")
+    first_dense = f.opt_int("first_k_dense_replace") or 0
+    freq = f.opt_int("moe_layer_freq") or 1
+    step = f.opt_int("decoder_sparse_step") or 1
+    mlp_only = f.cfg.get("mlp_only_layers") or []
+    if not isinstance(mlp_only, list) or not all(isinstance(i, int) for i in mlp_only):
+        raise f.fail(f"field 'mlp_only_layers' must be a list of layer indices, got {mlp_only!r}")
+    n_moe = sum(i >= first_dense and i % freq == 0 and (i + 1) % step == 0 and i not in mlp_only
+                for i in range(n_layers))
+    width = f.opt_int("moe_intermediate_size") or f.req_int("intermediate_size")
+    return {"n_experts": n_experts, "experts_per_token": top_k, "moe_intermediate_size": width,
+            "n_shared_experts": f.opt_int("n_shared_experts") or 0}, n_moe
+
+
+def _sliding_layers(
+    f: _Fields, arch: _Arch, n_layers: int, window: int | None
+) -> list[bool]:
+    """Per layer: sliding? ``layer_types`` when present; else by model_type: Mistral/Mixtral
+    every layer, Qwen layers >= max_window_layers when use_sliding_window, Gemma 3 all but every
+    sliding_window_pattern-th, gpt-oss even layers."""
+    layer_types = f.cfg.get("layer_types")
+    if layer_types is not None:
+        if not isinstance(layer_types, list) or len(layer_types) != n_layers:
+            raise f.fail(f"field 'layer_types' must list {n_layers} layers")
+        for i, kind in enumerate(layer_types):
+            if kind not in ("sliding_attention", "full_attention"):
+                raise f.fail(f"layer_types[{i}] = {kind!r} is not supported "
+                             "(only sliding_attention and full_attention)")
+        if "sliding_attention" in layer_types and window is None:
+            raise f.fail("layer_types has sliding_attention layers but no 'sliding_window'")
+        return [kind == "sliding_attention" for kind in layer_types]
+    if window is None or arch.sliding == "none":
+        return [False] * n_layers
+    if arch.sliding == "qwen":
+        first = f.opt_int("max_window_layers") or 0
+        return [f.flag("use_sliding_window") and i >= first for i in range(n_layers)]
+    if arch.sliding == "pattern":
+        every = f.opt_int("sliding_window_pattern", "_sliding_window_pattern") or 6
+        return [(i + 1) % every != 0 for i in range(n_layers)]
+    return [arch.sliding == "all" or i % 2 == 0 for i in range(n_layers)]
+
+
+# ---- loading -----------------------------------------------------------------------------
+
+
+def _norm_ref(ref: str) -> str:
+    """Case-insensitive, '-Instruct' anywhere and a trailing '-it' ignored."""
+    return ref.strip().strip("/").lower().replace("-instruct", "").removesuffix("-it")
+
+
+def _parse_json(text: str, where: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a JSON object (a Hugging Face config.json)")
+    return value
+
+
+def _spec_from_json(raw: Mapping[str, Any], name: str, where: str) -> ModelSpec:
+    meta = raw.get(_TOKENFAB_KEY)
+    hf_id = meta.get("hf_id") if isinstance(meta, Mapping) else None
+    config = {k: v for k, v in raw.items() if k != _TOKENFAB_KEY}
+    return spec_from_config(config, name=name, source=where,
+                            hf_id=hf_id if isinstance(hf_id, str) else None)
+
+
+@cache
+def _bundled() -> dict[str, dict[str, Any]]:
+    """Short name → raw bundled config (with its ``_tokenfab`` block)."""
+    folder = resources.files("tokenfab.roofline").joinpath("data").joinpath("models")
+    return {
+        entry.name.removesuffix(".json"): _parse_json(
+            entry.read_text("utf-8"), f"bundled model {entry.name}")
+        for entry in folder.iterdir() if entry.name.endswith(".json")
+    }
+
+
+@cache
+def _bundled_index() -> dict[str, str]:
+    """Normalised short name, Hub id, Hub repo name or alias → short name."""
+    index: dict[str, str] = {}
+    for name, raw in _bundled().items():
+        meta = raw.get(_TOKENFAB_KEY) or {}
+        ids = [name, meta.get("hf_id") or "", *meta.get("aliases", [])]
+        for ref in ids + [i.rsplit("/", 1)[-1] for i in ids]:
+            if ref:
+                index.setdefault(_norm_ref(ref), name)
+    return index
+
+
+def list_models() -> list[str]:
+    """Short names of the bundled models, sorted."""
+    return sorted(_bundled())
+
+
+def load_model(ref: str) -> ModelSpec:
+    """A ModelSpec from a path to a config.json (or its folder), a bundled short name
+    ('llama-3.1-70b') or a Hugging Face id ('meta-llama/Llama-3.1-70B-Instruct'; any case,
+    '-Instruct' optional)."""
+    path = Path(ref).expanduser()
+    if path.is_dir() and (path / CONFIG_NAME).is_file():
+        path = path / CONFIG_NAME
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        name = path.parent.name if path.name == CONFIG_NAME else path.stem
+        return _spec_from_json(_parse_json(text, str(path)), name or path.stem, str(path))
+    short = _bundled_index().get(_norm_ref(ref))
+    if short is not None:
+        return _spec_from_json(_bundled()[short], short, f"bundled model {short}.json")
+    if ref.endswith(".json") or path.is_dir():
+        raise ConfigError(f"no config.json at {ref!r}: give the path to a Hugging Face "
+                          "config.json (or its folder)")
+    raise ConfigError(f"unknown model {ref!r}: known short names are "
+                      f"{', '.join(list_models())}; a Hugging Face id of one of them or a "
+                      "path to a config.json also works")
