@@ -105,10 +105,8 @@ def project_row(r: dict[str, str]) -> dict[str, Any] | None:
     conc = num(r["concurrency_or_batch"])
     offline = conc is None or "offline" in r["scenario"].lower()
     try:
-        if offline:
-            conc_total = 2048 * replicas_in_row  # saturate: KV budget and max batch bound it
-        else:
-            conc_total = int(conc or 1)
+        # offline rows saturate: the KV budget and the max batch bound the concurrency
+        conc_total = 2048 * replicas_in_row if offline else int(conc or 1)
         eng = r["engine"].lower()
         engine = ("trtllm" if "tensorrt" in eng else "sglang" if "sglang" in eng else "vllm")
         proj = project_point(spec, acc, precision=prec, compute_precision=compute, engine=engine,
@@ -136,7 +134,8 @@ def main() -> None:
     ap.add_argument("--csv", default=str(DEFAULT_CSV))
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    rows = list(csv.DictReader(open(args.csv, newline="")))
+    with open(args.csv, newline="") as f:
+        rows = list(csv.DictReader(f))
     results = [x for r in rows if (x := project_row(r)) is not None]
     done = [x for x in results if "skip" not in x]
     print("| id | source | hardware | model | prec | tp | conc | isl/osl | measured tok/s/GPU "

@@ -51,7 +51,8 @@ def pareto(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @click.option("--isl", default="1024", show_default=True, help="input tokens: 1024 or N(1024,128)")
 @click.option("--osl", default="1024", show_default=True, help="output tokens")
 @click.option("--concurrency", default="1,4,16,64,256", show_default=True)
-@click.option("--slo", default=None, help="e.g. tpot_ms=50,ttft_ms=2000: max concurrency meeting it")
+@click.option("--slo", default=None,
+              help="e.g. tpot_ms=50,ttft_ms=2000: max concurrency meeting it")
 @click.option("--tier", default=None, help="catalog rental tier for $/1M tokens")
 @click.option("--calibrate", "calibrate_run", default=None,
               help="stored run id: fit efficiency factors from it (same hardware family)")

@@ -10,11 +10,11 @@ import click
 from tokenfab.cli.options import build_config, load_options, write_json
 from tokenfab.cost.local_cpu import local_cpu
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer, smollm2_gguf
+from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.roofline.local import SpeedOfLight, speed_of_light
 from tokenfab.roofline.models import load_model
-from tokenfab.schemas.summary import RunSummary
-from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.schemas.config import LengthSpec
+from tokenfab.schemas.summary import RunSummary
 from tokenfab.session.bench import run_bench
 from tokenfab.session.loop import run_async
 from tokenfab.store import Store, default_db_url

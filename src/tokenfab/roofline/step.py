@@ -6,7 +6,7 @@ sequences, attending ``C`` KV tokens in total. Per accelerator:
 
     weight_bytes = (dense_bytes + moe_layers × experts_hit(T) × bytes_per_expert) / tp
         experts_hit(T) = E × (1 − (1 − k/E)^T),  T = P + B tokens routed through each MoE layer
-    kv_bytes     = C × kv_bytes_per_token / kv_shards        (kv_shards = min(tp, kv_heads); 1 for MLA)
+    kv_bytes     = C × kv_bytes_per_token / kv_shards    (kv_shards = min(tp, kv_heads); MLA: 1)
     flops        = (P + B) × linear_flops_per_token / tp
                    + attn_flops_per_context_token × (C + P × prefill_context) / tp
                    (each prompt token attends its prefix: prefill_context ≈ mean prompt length / 2)
