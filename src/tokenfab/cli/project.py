@@ -54,18 +54,22 @@ def pareto(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @click.option("--slo", default=None,
               help="e.g. tpot_ms=50,ttft_ms=2000: max concurrency meeting it")
 @click.option("--tier", default=None, help="catalog rental tier for $/1M tokens")
+@click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm", "llama.cpp"]),
+              default=None, help="serving engine overheads [vllm; llama.cpp for local]")
 @click.option("--calibrate", "calibrate_run", default=None,
               help="stored run id: fit efficiency factors from it (same hardware family)")
 @click.option("--db", default=None, help="database holding --calibrate's run")
 @click.option("--json", "json_path", default=None, help="write JSON ('-' for stdout)")
 def project_cmd(model_ref: str, hardware: str, precision: str, gpus: int, tp: int | None,
                 isl: str, osl: str, concurrency: str, slo: str | None, tier: str | None,
-                calibrate_run: str | None, db: str | None, json_path: str | None) -> None:
+                engine: str | None, calibrate_run: str | None, db: str | None,
+                json_path: str | None) -> None:
     """Project the throughput-vs-interactivity curve and its price (every figure modelled)."""
     if gpus < 1:
         raise ConfigError(f"--gpus must be >= 1 (got {gpus})")
     if tp is not None and (tp < 1 or tp > gpus):
         raise ConfigError(f"--tp {tp} must be between 1 and --gpus {gpus}")
+    engine_arg = engine
     spec = load_model(model_ref)
     accs = resolve_hardware(hardware.split(","))
     in_len = parse_length(isl, what="--isl")
@@ -80,10 +84,16 @@ def project_cmd(model_ref: str, hardware: str, precision: str, gpus: int, tp: in
     best: dict[str, int | None] = {}
     for acc in accs:
         eff = calib.efficiency if calib is not None and calib.family == acc.family else None
+        engine = engine_arg or ("llama.cpp" if acc.family == "cpu" else "vllm")
         best[acc.name] = None
         for c in levels:
+            unc = 0.2
+            if eff is not None and calib is not None:
+                unc = max(calib.rms_log_residual or 0.05, 0.05)
             proj = project_point(spec, acc, precision=precision, gpus=gpus, tp=tp,
-                                 concurrency=c, isl=in_len, osl=out_len, efficiency=eff)
+                                 concurrency=c, isl=in_len, osl=out_len, efficiency=eff,
+                                 uncertainty=unc, engine=engine,
+                                 max_batch=max(levels) if acc.family == "cpu" else 2048)
             rows.append(_row(proj, acc, tier, c))
             if slo_obj is not None and _meets(proj, slo_obj):
                 best[acc.name] = c

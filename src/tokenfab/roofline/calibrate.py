@@ -13,6 +13,7 @@ variance: se = sqrt(diag(σ² (XᵀX)⁻¹)), σ² = RSS / (n − p). Residuals 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,15 +38,15 @@ class Calibration:
     family: str
     efficiency: Efficiency
     residuals_pct: list[float] = field(default_factory=list)
-    se_eff_memory: float | None = None
+    rms_log_residual: float | None = None  # relative uncertainty carried into projections
     se_step_overhead_s: float | None = None
 
     def describe(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "family": self.family,
                 "eff_memory": self.efficiency.eff_memory,
                 "step_overhead_s": self.efficiency.step_overhead_s,
-                "se_eff_memory": self.se_eff_memory,
-                "se_step_overhead_s": self.se_step_overhead_s,
+                "eff_compute": self.efficiency.eff_compute,
+                "rms_log_residual": self.rms_log_residual,
                 "residuals_pct": self.residuals_pct, "provenance": "measured fit"}
 
 
@@ -82,11 +83,71 @@ def fit(points: list[CalPoint], default: Efficiency) -> tuple[Efficiency, list[f
             [float(r / t * 100) for r, t in zip(resid, y, strict=True)], se_eff, se_o)
 
 
+@dataclass(frozen=True)
+class MeasuredPoint:
+    concurrency: int
+    tpot_ms: float
+    output_tok_s: float
+    isl: float
+    osl: float
+
+
+def _objective(eff: Efficiency, points: list[MeasuredPoint],
+               simulate_fn: Callable[[Efficiency, MeasuredPoint], tuple[float, float]]
+               ) -> tuple[float, list[float]]:
+    """Σ (ln tpot_sim − ln tpot)² + (ln tput_sim − ln tput)²; also the TPOT residuals in %."""
+    loss, resid = 0.0, []
+    for p in points:
+        tpot, tput = simulate_fn(eff, p)
+        if tpot <= 0 or tput <= 0:
+            return math.inf, []
+        loss += math.log(tpot / p.tpot_ms) ** 2 + math.log(tput / p.output_tok_s) ** 2
+        resid.append((tpot - p.tpot_ms) / p.tpot_ms * 100)
+    return loss, resid
+
+
+def fit_by_simulation(points: list[MeasuredPoint], start: Efficiency,
+                      simulate_fn: Callable[[Efficiency, MeasuredPoint], tuple[float, float]],
+                      rounds: int = 6) -> tuple[Efficiency, list[float], float]:
+    """Coordinate search in log space over (eff_memory, eff_compute, step_overhead_s).
+
+    Each round tries each factor × {1/2, 4/5, 5/4, 2} (then finer steps) and keeps any
+    improvement of the objective; returns the efficiency, TPOT residuals (%) and the RMS of
+    the log residuals (used as the projection's relative uncertainty).
+    """
+    if not points:
+        raise ConfigError("no measured points with a TPOT to calibrate from")
+    best = replace(start, step_overhead_s=max(start.step_overhead_s, 1e-4))
+    best_loss, best_resid = _objective(best, points, simulate_fn)
+    factors = [0.5, 0.8, 1.25, 2.0]
+    for r in range(rounds):
+        improved = False
+        for name in ("eff_memory", "eff_compute", "step_overhead_s"):
+            for f in factors:
+                value = getattr(best, name) * f
+                if name != "step_overhead_s":
+                    value = min(value, 1.0)
+                cand = replace(best, **{name: value})
+                loss, resid = _objective(cand, points, simulate_fn)
+                if loss < best_loss:
+                    best, best_loss, best_resid, improved = cand, loss, resid, True
+        if not improved:
+            factors = [math.sqrt(f) for f in factors]
+            if r >= 2 and max(factors) < 1.05:
+                break
+    rms = math.sqrt(best_loss / (2 * len(points)))
+    return best, best_resid, rms
+
+
 def calibration_from_run(store: Store, run_id: str) -> Calibration:
-    """Calibrate from a stored run of the embedded engine on the local CPU."""
-    from tokenfab.cost.local_cpu import local_cpu
-    from tokenfab.engines.llamacpp import smollm2_gguf
+    """Calibrate the local CPU's efficiency from a stored run of the embedded engine, by
+    re-simulating each measured load point (same concurrency, lengths) and fitting."""
+    from tokenfab.metrics.compute import summarize_point
+    from tokenfab.roofline.batchsim import SimSettings, simulate
     from tokenfab.roofline.models import load_model
+    from tokenfab.roofline.project import device_of, local_accelerator, shape_of
+    from tokenfab.roofline.step import ReplicaModel
+    from tokenfab.schemas.config import LengthSpec
 
     detail = store.get_run_detail(run_id)
     summary = detail.run_summary()
@@ -97,17 +158,27 @@ def calibration_from_run(store: Store, run_id: str) -> Calibration:
         raise ConfigError("calibration reads runs of the embedded llama.cpp engine on this CPU "
                           f"(run '{detail.run_id}' is not one); see docs/PROJECTION.md")
     spec = load_model("smollm2-135m")
-    weights = float(smollm2_gguf().stat().st_size)
-    bw = local_cpu().mem_read_gb_s * 1e9
-    pts = []
+    device = device_of(local_accelerator())
+    points = []
     for p in summary.points:
         tpot = p.latency_ms.get("tpot")
-        if tpot is None or p.requests.completed == 0 or p.load.mode != "concurrency":
-            continue
         n = p.requests.completed
-        ctx = p.tokens.input / n + p.tokens.output / n / 2
-        b = int(p.load.value)
-        kv = b * spec.kv_bytes(int(ctx), 2)
-        pts.append(CalPoint(b, weights + kv, bw, tpot.p50 / 1000.0))
-    eff, resid, se_e, se_o = fit(pts, DEFAULT_EFFICIENCY["cpu"])
-    return Calibration(detail.run_id, "cpu", eff, resid, se_e, se_o)
+        if tpot is None or n == 0 or p.load.mode != "concurrency":
+            continue
+        points.append(MeasuredPoint(int(p.load.value), tpot.p50, p.throughput.output_tok_s,
+                                    p.tokens.input / n, p.tokens.output / n))
+
+    def sim(eff: Efficiency, mp: MeasuredPoint) -> tuple[float, float]:
+        shape = shape_of(spec, "int4", 2.0, context_len=int(mp.isl + mp.osl))
+        rep = ReplicaModel(shape, device, "int4", 1, eff, prefill_context=mp.isl / 2)
+        res = simulate(rep, mode="concurrency", value=mp.concurrency,
+                       n_requests=max(4 * mp.concurrency, 16),
+                       input_tokens=LengthSpec(mean=mp.isl), output_tokens=LengthSpec(mean=mp.osl),
+                       settings=SimSettings(max_batch_seqs=max(mp.concurrency, 1),
+                                            max_batched_tokens=2048))
+        s = summarize_point(res.records, mode="concurrency", value=mp.concurrency)
+        t = s.latency_ms.get("tpot")
+        return (t.p50 if t else 0.0), s.throughput.output_tok_s
+
+    eff, resid, rms = fit_by_simulation(points, DEFAULT_EFFICIENCY["cpu"], sim)
+    return Calibration(detail.run_id, "cpu", eff, [round(r, 2) for r in resid], rms, None)

@@ -200,5 +200,33 @@ def price_projection(proj: Projection, acc: Accelerator, tier: str | None = None
     )
 
 
+# Local CPU peak is not readable in a VM: assume 2 FMA units × 16 FP32 lanes × 2 FLOP × 2.5 GHz
+# per core (AVX-512) = 160 GFLOP/s per core, for every precision (llama.cpp dequantises to FP32).
+CPU_FLOPS_PER_CORE = 160e9
+
+
+def local_accelerator() -> Accelerator:
+    """This machine's CPU as a catalog entry: bandwidth measured, peak FLOPs assumed."""
+    from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
+
+    cpu = local_cpu()
+    tflops = cpu.logical_cores * CPU_FLOPS_PER_CORE / TFLOPS
+    _, busy_w = assumed_cpu_power_w(cpu)
+    src = "local CPU: measured by tokenfab" 
+    return Accelerator(
+        key="local", vendor="local", name=f"local CPU ({cpu.logical_cores} cores)",
+        aliases=("local", "cpu"), family="cpu", dense_bf16_tflops=tflops,
+        dense_fp8_tflops=tflops, dense_fp4_tflops=tflops, dense_int8_tops=tflops,
+        dense_int4_tops=tflops, memory_gb=cpu.memory_gib * 1.073741824,
+        memory_tb_s=cpu.mem_read_gb_s / 1000.0, tdp_w=busy_w,
+        all_in_kw_per_accelerator=busy_w / 1000.0, interconnect_gb_s=None,
+        rental_usd_per_hour={}, list_capex_usd=None,
+        sources={"memory_tb_s": src + " (numpy read bandwidth, cached)",
+                 "dense_bf16_tflops": f"assumed: {CPU_FLOPS_PER_CORE / 1e9:.0f} GFLOP/s per core",
+                 "tdp_w": "assumed: Cloud Carbon Footprint per-vCPU busy power"},
+    )
+
+
 def resolve_hardware(names: Sequence[str]) -> list[Accelerator]:
-    return [find_accelerator(n.strip()) for n in names if n.strip()]
+    return [local_accelerator() if n.strip().lower() in ("local", "cpu")
+            else find_accelerator(n.strip()) for n in names if n.strip()]
