@@ -60,6 +60,8 @@ def test_run_measures_real_model(tmp_path: Path) -> None:
             p["tokens"]["output"] * c["usd_per_mtok_output"] / 1e6
         assert abs(total - c["cost_usd"]) < 1e-9
     assert s["environment"]["engine"]["kind"] == "llama.cpp llama-server"
+    sol = s["speed_of_light"]  # measured 1-stream decode vs the memory-bandwidth roofline
+    assert 0 < sol["fraction"] < 1.5 and sol["limit_tok_s"] > 0 and sol["bandwidth_gb_s"] > 0
     assert set(_llama_children()) == before, "llama-server left running"
 
 
