@@ -58,11 +58,14 @@ def pareto(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
               default=None, help="serving engine overheads [vllm; llama.cpp for local]")
 @click.option("--calibrate", "calibrate_run", default=None,
               help="stored run id: fit efficiency factors from it (same hardware family)")
+@click.option("--calibrate-precision", default=None,
+              help="weight precision of the calibration run [bf16 on GPUs, int4 local]")
 @click.option("--db", default=None, help="database holding --calibrate's run")
 @click.option("--json", "json_path", default=None, help="write JSON ('-' for stdout)")
 def project_cmd(model_ref: str, hardware: str, precision: str, gpus: int, tp: int | None,
                 isl: str, osl: str, concurrency: str, slo: str | None, tier: str | None,
-                engine: str | None, calibrate_run: str | None, db: str | None,
+                engine: str | None, calibrate_run: str | None,
+                calibrate_precision: str | None, db: str | None,
                 json_path: str | None) -> None:
     """Project the throughput-vs-interactivity curve and its price (every figure modelled)."""
     if gpus < 1:
@@ -79,7 +82,7 @@ def project_cmd(model_ref: str, hardware: str, precision: str, gpus: int, tp: in
     calib = None
     if calibrate_run:
         with Store(db or default_db_url()) as store:
-            calib = calibration_from_run(store, calibrate_run)
+            calib = calibration_from_run(store, calibrate_run, precision=calibrate_precision)
     rows: list[dict[str, Any]] = []
     best: dict[str, int | None] = {}
     for acc in accs:

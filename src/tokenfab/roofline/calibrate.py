@@ -139,26 +139,46 @@ def fit_by_simulation(points: list[MeasuredPoint], start: Efficiency,
     return best, best_resid, rms
 
 
-def calibration_from_run(store: Store, run_id: str) -> Calibration:
-    """Calibrate the local CPU's efficiency from a stored run of the embedded engine, by
-    re-simulating each measured load point (same concurrency, lengths) and fitting."""
+def _run_target(detail: Any, model_ref: str | None) -> tuple[Any, str, str, str]:
+    """(accelerator, model ref, family, engine) of a stored run: its GPU if it recorded one
+    (nvidia-smi name matched against the catalog), else this machine's CPU."""
+    from tokenfab.cost.catalog import load_catalog
+    from tokenfab.roofline.project import local_accelerator
+
+    gpus = detail.environment.get("gpus") or []
+    engine_kind = str(detail.environment.get("engine", {}).get("kind", ""))
+    if gpus:
+        name = str(gpus[0].get("name", "")).upper()
+        acc = next((a for key, a in load_catalog().items() if key.upper() in name), None)
+        if acc is None:
+            raise ConfigError(f"run '{detail.run_id}' ran on {gpus[0].get('name')!r}, which "
+                              "is not in the hardware catalog; see `tokenfab hardware list`")
+        return acc, model_ref or detail.model, acc.family, "vllm"
+    if not engine_kind.startswith("llama.cpp"):
+        raise ConfigError(f"run '{detail.run_id}' recorded no GPU and no embedded engine: "
+                          "calibrate on a run of `tokenfab run` or of a GPU server")
+    return local_accelerator(), model_ref or "smollm2-135m", "cpu", "llama.cpp"
+
+
+def calibration_from_run(store: Store, run_id: str, *, model_ref: str | None = None,
+                         precision: str | None = None, tp: int = 1) -> Calibration:
+    """Fit efficiency factors to a stored run by re-simulating each measured load point
+    (same concurrency and lengths) with the batching simulator and the step model."""
     from tokenfab.metrics.compute import summarize_point
     from tokenfab.roofline.batchsim import SimSettings, simulate
     from tokenfab.roofline.models import load_model
-    from tokenfab.roofline.project import device_of, local_accelerator, shape_of
-    from tokenfab.roofline.step import ReplicaModel
+    from tokenfab.roofline.project import device_of, kv_dtype_bytes, shape_of
+    from tokenfab.roofline.step import Efficiency, ReplicaModel
     from tokenfab.schemas.config import LengthSpec
 
     detail = store.get_run_detail(run_id)
     summary = detail.run_summary()
     if summary is None:
         raise ConfigError(f"run '{detail.run_id}' has no summary; calibrate on a finished run")
-    engine = detail.environment.get("engine", {})
-    if not str(engine.get("kind", "")).startswith("llama.cpp") or detail.environment.get("gpus"):
-        raise ConfigError("calibration reads runs of the embedded llama.cpp engine on this CPU "
-                          f"(run '{detail.run_id}' is not one); see docs/PROJECTION.md")
-    spec = load_model("smollm2-135m")
-    device = device_of(local_accelerator())
+    acc, ref, family, engine = _run_target(detail, model_ref)
+    spec = load_model(ref)
+    prec = precision or ("int4" if family == "cpu" else "bf16")
+    device = device_of(acc)
     points = []
     for p in summary.points:
         tpot = p.latency_ms.get("tpot")
@@ -169,16 +189,18 @@ def calibration_from_run(store: Store, run_id: str) -> Calibration:
                                     p.tokens.input / n, p.tokens.output / n))
 
     def sim(eff: Efficiency, mp: MeasuredPoint) -> tuple[float, float]:
-        shape = shape_of(spec, "int4", 2.0, context_len=int(mp.isl + mp.osl))
-        rep = ReplicaModel(shape, device, "int4", 1, eff, prefill_context=mp.isl / 2)
+        shape = shape_of(spec, prec, kv_dtype_bytes(prec) if family != "cpu" else 2.0,
+                         context_len=int(mp.isl + mp.osl))
+        rep = ReplicaModel(shape, device, prec, tp, eff, prefill_context=mp.isl / 2)
         res = simulate(rep, mode="concurrency", value=mp.concurrency,
                        n_requests=max(4 * mp.concurrency, 16),
                        input_tokens=LengthSpec(mean=mp.isl), output_tokens=LengthSpec(mean=mp.osl),
                        settings=SimSettings(max_batch_seqs=max(mp.concurrency, 1),
-                                            max_batched_tokens=2048))
+                                            max_batched_tokens=2048 if family == "cpu" else 8192))
         s = summarize_point(res.records, mode="concurrency", value=mp.concurrency)
         t = s.latency_ms.get("tpot")
         return (t.p50 if t else 0.0), s.throughput.output_tok_s
 
-    eff, resid, rms = fit_by_simulation(points, DEFAULT_EFFICIENCY["cpu"], sim)
-    return Calibration(detail.run_id, "cpu", eff, [round(r, 2) for r in resid], rms, None)
+    start = DEFAULT_EFFICIENCY.get(family, Efficiency()).for_engine(engine)
+    eff, resid, rms = fit_by_simulation(points, start, sim)
+    return Calibration(detail.run_id, family, eff, [round(r, 2) for r in resid], rms, None)
