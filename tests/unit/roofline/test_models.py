@@ -278,8 +278,16 @@ def test_attention_flops_per_token(name: str, context_len: int, expected: int) -
 def test_every_bundled_config_names_its_hub_source() -> None:
     folder = resources.files("tokenfab.roofline").joinpath("data").joinpath("models")
     files = [e for e in folder.iterdir() if e.name.endswith(".json")]
-    assert len(files) == 13
+    assert len(files) == 14
     for entry in files:
         meta = json.loads(entry.read_text("utf-8"))["_tokenfab"]
         assert meta["source"] == f"config.json of {meta['hf_id']} on the Hugging Face Hub"
         assert load_model(entry.name.removesuffix(".json")).hf_id == meta["hf_id"]
+
+
+def test_llama_2_70b_for_mlperf_rows() -> None:
+    m = load_model("meta-llama/Llama-2-70b-chat-hf")
+    # 2 × 32000 × 8192 (embedding + head) + 80 × (attention 8192×(8192+2×1024+8192)
+    #   + MLP 3 × 8192 × 28672 + 2 norms × 8192) + final norm 8192 = 68,976,648,192
+    assert m.total_params() == 68_976_648_192
+    assert m.kv_bytes_per_token() == 2 * 80 * 8 * 128 * 2  # 320 KiB

@@ -14,7 +14,8 @@ from tokenfab.roofline.models import list_models, load_model, spec_from_config
 
 BUNDLED = [
     "deepseek-r1", "deepseek-v3", "gemma-3-270m", "gpt-oss-120b", "gpt-oss-20b",
-    "llama-3.1-405b", "llama-3.1-70b", "llama-3.1-8b", "llama-3.3-70b", "mixtral-8x7b",
+    "llama-2-70b", "llama-3.1-405b", "llama-3.1-70b", "llama-3.1-8b", "llama-3.3-70b",
+    "mixtral-8x7b",
     "qwen3-235b-a22b", "qwen3-30b-a3b", "smollm2-135m",
 ]
 
