@@ -9,10 +9,9 @@ import click
 from rich.table import Table
 
 from tokenfab.errors import ConfigError
-from tokenfab.metrics.compute import summarize_point
 from tokenfab.report.console import make_console, print_summary
-from tokenfab.schemas.summary import RunSummary, Target
-from tokenfab.store import RunDetail, Store, default_db_url, export_run
+from tokenfab.report.data import summary_of
+from tokenfab.store import Store, default_db_url, export_run
 
 _db = click.option("--db", default=None, help="SQLAlchemy URL of the results database")
 
@@ -41,27 +40,6 @@ def list_cmd(limit: int, db: str | None) -> None:
         table.add_row(r.run_id, when.strftime("%Y-%m-%d %H:%M:%S"), r.kind, r.model,
                       r.target_url, str(r.n_points), str(r.n_records), r.status, r.label or "")
     make_console().print(table)
-
-
-def summary_of(store: Store, detail: RunDetail) -> RunSummary:
-    """The stored summary, or one recomputed from the records of an interrupted run."""
-    stored = detail.run_summary()
-    if stored is not None:
-        return stored
-    slo = None
-    cfg_slo = detail.config.get("slo")
-    if cfg_slo:
-        from tokenfab.schemas.config import Slo
-
-        slo = Slo.model_validate(cfg_slo)
-    points = []
-    for p in detail.points:
-        recs = store.records(detail.run_id, p.point_index)
-        if recs:
-            points.append(summarize_point(recs, mode=p.mode, value=p.value, slo=slo))
-    return RunSummary(run_id=detail.run_id, target=Target(url=detail.target_url,
-                                                          model=detail.model),
-                      points=points, label=detail.label, environment=detail.environment)
 
 
 @runs_group.command("show")
