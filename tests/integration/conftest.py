@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.browser import browser, page  # noqa: F401  (fixtures)
 from tests.integration.pg import postgres_url  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,3 +56,11 @@ def wait_for_records(db: Path, at_least: int, timeout_s: float) -> int:
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "results.db"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Expose each phase's report on the item (the page fixture screenshots failures)."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
