@@ -33,7 +33,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from tokenfab.cli import bench, cost, engine, hardware, project, run, runs, sim
+    from tokenfab.cli import bench, cost, engine, hardware, project, run, runs, serve, sim
 
     cli.add_command(run.run_cmd)
     cli.add_command(bench.bench_cmd)
@@ -43,6 +43,7 @@ def _register() -> None:
     cli.add_command(cost.cost_cmd)
     cli.add_command(hardware.hardware_group)
     cli.add_command(project.project_cmd)
+    cli.add_command(serve.serve_cmd)
 
 
 _register()

@@ -1,0 +1,108 @@
+"""`tokenfab serve` in a real browser: the runs page, a run, and the live cost calculator."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import REPO, tokenfab
+from tokenfab.engines.llamacpp import free_port
+from tokenfab.engines.sim_config import SimConfig
+from tokenfab.engines.sim_process import SimServer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict]]:  # type: ignore[type-arg]
+    tmp = tmp_path_factory.mktemp("dash")
+    db = f"sqlite:///{tmp / 'd.db'}"
+    out = tmp / "s.json"
+    with SimServer(SimConfig.from_flags(ttft=5, itl=2)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--concurrency",
+                        "1,4", "--requests", "10", "--output-tokens", "16", "--hourly-usd", "2",
+                        "--label", "<script>alert(1)</script>", "--json", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(out.read_text())
+    port = free_port()
+    srv = subprocess.Popen([sys.executable, "-m", "tokenfab.cli.main", "serve", "--db", db,
+                            "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/api/runs", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield url, summary["run_id"], summary
+    finally:
+        srv.terminate()
+        srv.wait(timeout=10)
+
+
+def test_runs_list_and_run_page(page: tuple[Any, Any], served: tuple[str, str, dict]) -> None:  # type: ignore[type-arg]
+    pg, log = page
+    url, run_id, summary = served
+    pg.goto(url + "/")
+    assert run_id[:8] in pg.content()
+    # the label is user input: shown as text, never executed
+    assert "<script>alert(1)</script>" in pg.inner_text("body")
+    pg.goto(f"{url}/runs/{run_id}")
+    table = pg.inner_text("[data-testid=points-table]")
+    tput = summary["points"][1]["throughput"]["output_tok_s"]
+    assert f"{tput:,.1f}" in table or f"{tput:.1f}" in table or f"{tput:,.0f}" in table
+    assert not log.external(), log.external()
+
+
+def test_calculator_slider_changes_the_price(page: tuple[Any, Any],  # type: ignore[type-arg]
+                                             served: tuple[str, str, dict]) -> None:
+    from playwright.sync_api import expect
+
+    pg, log = page
+    url, run_id, _ = served
+    pg.goto(f"{url}/runs/{run_id}")
+    cell = pg.locator("[data-testid=usd-per-mtok-output-0]")
+    before = cell.inner_text()
+    box = pg.locator("[data-testid=calc-usd-per-hour-input]")
+    box.fill("4")
+    box.dispatch_event("input")
+    box.dispatch_event("change")
+    expect(pg.locator("#calc")).to_have_attribute("data-state", "ok", timeout=10_000)
+    expect(cell).not_to_have_text(before, timeout=10_000)
+    after = cell.inner_text()
+
+    def dollars(t: str) -> float:
+        return float(re.sub(r"[^0-9.]", "", t))
+
+    # doubling $/hour (no energy priced on this run) doubles $/1M output tokens
+    assert dollars(after) == pytest.approx(2 * dollars(before), rel=0.02)
+    assert not log.external(), log.external()
+
+
+def test_unknown_run_is_a_page_not_a_500(page: tuple[Any, Any],  # type: ignore[type-arg]
+                                         served: tuple[str, str, dict]) -> None:
+    pg, _ = page
+    url, _, _ = served
+    resp = pg.goto(url + "/runs/does-not-exist")
+    assert resp is not None and resp.status == 404
+    assert "no run 'does-not-exist'" in pg.inner_text("body")
+
+
+def test_serve_refuses_remote_bind() -> None:
+    proc = tokenfab("serve", "--host", "0.0.0.0", "--port", "0", timeout=30)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "--allow-remote" in proc.stderr
+
+
+
