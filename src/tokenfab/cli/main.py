@@ -33,7 +33,18 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from tokenfab.cli import bench, cost, engine, hardware, project, run, runs, serve, sim
+    from tokenfab.cli import (
+        bench,
+        cost,
+        engine,
+        hardware,
+        project,
+        report,
+        run,
+        runs,
+        serve,
+        sim,
+    )
 
     cli.add_command(run.run_cmd)
     cli.add_command(bench.bench_cmd)
@@ -44,6 +55,7 @@ def _register() -> None:
     cli.add_command(hardware.hardware_group)
     cli.add_command(project.project_cmd)
     cli.add_command(serve.serve_cmd)
+    cli.add_command(report.report_cmd)
 
 
 _register()

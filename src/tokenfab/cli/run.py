@@ -11,6 +11,7 @@ from tokenfab.cli.options import build_config, load_options, write_json
 from tokenfab.cost.local_cpu import local_cpu
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer, smollm2_gguf
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
+from tokenfab.report.html import write_run_report
 from tokenfab.roofline.local import SpeedOfLight, speed_of_light
 from tokenfab.roofline.models import load_model
 from tokenfab.schemas.config import LengthSpec
@@ -39,12 +40,14 @@ def _upper(spec: LengthSpec) -> int:
               help="pass settings to llama-server, e.g. --engine-arg='--threads 2'")
 @click.option("--slots", type=int, default=None,
               help="parallel slots (-np); default: the highest concurrency")
+@click.option("--report", "report_path", default="tokenfab-report.html", show_default=True,
+              help="write the HTML report here ('' to skip)")
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="serve this GGUF instead of the embedded SmolLM2-135M-Instruct Q4_1")
 @load_options(default_concurrency=DEFAULT_CONCURRENCY, default_requests=None,
               default_ignore_eos=True, default_input=None, default_energy="auto")
 def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | None,
-            json_path: str | None, db: str | None, **kw: Any) -> None:
+            report_path: str, json_path: str | None, db: str | None, **kw: Any) -> None:
     """Start llama.cpp with SmolLM2-135M, benchmark it at each load point, stop it."""
     if kw["input_tokens"] is None:
         kw["input_tokens"] = DEFAULT_INPUT_TOKENS
@@ -64,7 +67,8 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
     )
     console = make_console(stderr=True)
     quiet = json_path == "-"
-    store = Store(db or default_db_url())
+    db_url = db or default_db_url()
+    store = Store(db_url)
     console.print("tokenfab run: starting llama-server with SmolLM2-135M-Instruct Q4_1…",
                   highlight=False)
     try:
@@ -94,6 +98,10 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
             f"roofline ({sol.bandwidth_gb_s:.1f} GB/s measured ÷ {sol.bytes_per_token / 1e6:.1f}"
             " MB read per token, modelled)", highlight=False)
     write_json(summary, json_path)
+    if report_path:
+        with Store(db_url) as rstore:
+            path = write_run_report(rstore, summary.run_id, Path(report_path))
+        make_console(stderr=quiet).print(f"report: {path.resolve()}", highlight=False)
 
 
 def _speed_of_light(summary: RunSummary, model_path: Path | None) -> SpeedOfLight | None:

@@ -182,7 +182,8 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     if any(p.tokens.client_output is not None for p in summary.points):
         console.print(f"token counts: server usage vs model tokenizer — {mism} request(s) "
                       "disagree", style="dim", highlight=False)
-    first = next((p for p in summary.points if p.cost), None)
+    first = next((p for p in summary.points
+                  if p.cost and p.cost.attribution.get("source") not in (None, "none")), None)
     if first is not None and first.cost is not None:
         c = first.cost
         att = c.attribution

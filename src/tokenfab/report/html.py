@@ -139,12 +139,12 @@ def headline_card(view: RunView, per_gpu: bool) -> str:
     else:
         big = ('<p class="unpriced">Not priced: add <code>--hourly-usd</code>, '
                "<code>--hardware</code> or <code>--profile</code> to see $ per token.</p>")
-    facts = [_fact("max throughput", h.max_tok_s, fmt_num(h.max_tok_s.value) + f" tok/s/{unit}"
-                   if h.max_tok_s else ""),
+    facts = [_fact(f"max throughput per {unit}", h.max_tok_s,
+                   fmt_num(h.max_tok_s.value) + " tok/s" if h.max_tok_s else ""),
              _fact("lowest TTFT (p50)", h.lowest_ttft_ms,
                    fmt_ms(h.lowest_ttft_ms.value) if h.lowest_ttft_ms else "")]
     if h.best_usd_goodput is not None:
-        facts.append(_fact("cheapest SLO-met 1M out", h.best_usd_goodput,
+        facts.append(_fact("$/1M out meeting the SLO", h.best_usd_goodput,
                            fmt_usd(h.best_usd_goodput.value)))
     return f'<div class="card">{title}{big}<div class="facts">{"".join(facts)}</div></div>'
 

@@ -41,7 +41,7 @@ METRICS: tuple[tuple[str, str], ...] = (
      "time ÷ busy time; in × p_in + out × p_out = cost_usd"),
     ("blended $/1M", "(ratio × p_in + p_out) / (ratio + 1) at the run's input:output ratio"),
     ("J per output token", "joules of the point's window ÷ output tokens"),
-    ("tokens per MWh", "output tokens ÷ joules × 3.6e9"),
+    ("tokens per MWh", "tokens ÷ joules × 3.6e9 (output tokens, or input + output)"),
     ("95% CI", "bootstrap over requests (1000 resamples by default), Little's-law ratio "
      "estimator for throughput"),
 )
@@ -179,8 +179,12 @@ def provenance_rows(view: RunView, per_gpu: bool) -> list[list[str]]:
                           ("attribution", "input/output split of $")):
             for prov in sorted(_provs(view, "cost", "provenance", key)):
                 basis = {"usd_per_hour": "TCO inputs (flags, profile or catalog)",
-                         "attribution": "measured prefill/decode time shares"}.get(
-                    key, "TCO inputs; energy $ from the energy meter when one ran")
+                         "hardware": "rental price, or amortized capex + facility (TCO inputs)",
+                         "energy": "power × PUE × $/kWh; power from the energy meter when one "
+                                   "ran, else the profile's power_w",
+                         "overhead": "fixed $/hour + fraction of hardware and energy (TCO "
+                                     "inputs)",
+                         "attribution": "measured prefill/decode time shares"}[key]
                 rows.append([what, prov, basis])
         rows.append(["$ per 1M tokens", "assumed ÷ " + base,
                      "assumed $/hour ÷ " + base + " throughput"])

@@ -91,9 +91,15 @@ def _curve_points(views: Sequence[RunView]) -> list[tuple[Curve, dict[str, Any]]
             for cp in c.points]
 
 
+NOT_PRICED = ('<p class="muted">Not priced: run with <code>--hourly-usd</code>, '
+              "<code>--hardware</code> or <code>--profile</code> (or re-price a stored run with "
+              "<code>tokenfab cost --run ID</code>) to see $ per token.</p>")
+
+
 def _section(sid: str, title: str, lede: str, body: Sequence[str]) -> str:
-    return (f'<section id="{sid}"><h2>{esc(title)}</h2><p class="lede">{lede}</p>'
-            + "\n".join(body) + "</section>")
+    intro = f'<p class="lede">{lede}</p>' if lede else ""
+    return (f'<section id="{sid}"><h2>{esc(title)}</h2>{intro}' + "\n".join(body)
+            + "</section>")
 
 
 def _fig(svg: str, cls: str = "") -> str:
@@ -135,6 +141,9 @@ def throughput_chart(views: Sequence[RunView], width: int = WIDE, height: int = 
 
 def throughput_section(views: Sequence[RunView]) -> str:
     unit = _unit(views)
+    title = f"Throughput per {unit} vs interactivity"
+    if not _curve_points(views):
+        return _section("throughput", title, "", [_empty_notes(views)])
     rows = []
     for c in curves_of(views):
         view = views[c.view_index]
@@ -150,7 +159,7 @@ def throughput_section(views: Sequence[RunView]) -> str:
                          "●" if i in front else ""])
     head = ["run", "load", "per-user tok/s", f"out tok/s per {unit}", "95% CI / range",
             "req/s", "on frontier"]
-    return _section("throughput", f"Throughput per {unit} vs interactivity",
+    return _section("throughput", title,
                     "Each point is one load level. Moving right, every user sees tokens faster; "
                     "moving up, the hardware serves more tokens in total. More concurrent "
                     "streams trade the first for the second.",
@@ -179,9 +188,17 @@ def cost_chart(views: Sequence[RunView], width: int = WIDE, height: int = TALL,
 
 
 def cost_section(views: Sequence[RunView]) -> str:
+    title = "Price per 1M output tokens vs interactivity"
+    if not any(cp.usd_per_mtok_output is not None for c in curves_of(views) for cp in c.points):
+        return _section("cost", title, "", [_empty_notes(views),
+                                             NOT_PRICED if _curve_points(views) else ""])
     rows = []
+    unpriced = []
     for c in curves_of(views):
         view = views[c.view_index]
+        if all(cp.usd_per_mtok_output is None for cp in c.points):
+            unpriced.append(esc(c.name))
+            continue
         for cp in c.points:
             p = view.points[cp.index]
             rows.append([_run_cell(c), esc(cp.label), fmt_num(cp.per_user_tok_s),
@@ -190,12 +207,14 @@ def cost_section(views: Sequence[RunView]) -> str:
                          fmt_usd(num(p, "cost", "usd_per_hour"))])
     head = ["run", "load", "per-user tok/s", "$/1M out", "95% CI", "$/1M SLO-meeting out",
             f"$/hour {badge('assumed')}"]
-    return _section("cost", "Price per 1M output tokens vs interactivity",
+    return _section("cost", title,
                     "What a million generated tokens cost at each load level: the hourly cost of "
                     "the hardware, energy and overhead divided by the tokens produced per hour. "
                     "Serving users faster costs more per token.",
                     [_fig(cost_chart(views, titled=False)), _empty_notes(views),
-                     table_html(head, rows, align="llrrrrr")])
+                     table_html(head, rows, align="llrrrrr")]
+                    + ([f'<p class="muted">not priced: {", ".join(unpriced)}</p>']
+                       if unpriced else []))
 
 
 # --------------------------------------------------------------- (c) cost decomposition
@@ -228,6 +247,9 @@ def decomposition_chart(views: Sequence[RunView], width: int = WIDE, height: int
 
 
 def decomposition_section(views: Sequence[RunView]) -> str:
+    if not _priced(views):
+        return _section("decomposition", "Cost decomposition and input/output attribution", "",
+                        [_empty_notes(views), NOT_PRICED if _curve_points(views) else ""])
     rows = []
     for c, p in _priced(views):
         prov = dig(p, "cost", "provenance") or {}
@@ -240,6 +262,8 @@ def decomposition_section(views: Sequence[RunView]) -> str:
                               if k in prov)])
     rows2 = []
     for c, p in _priced(views):
+        if num(p, "cost", "usd_per_mtok_input") is None:
+            continue  # projections price output tokens only
         att = dig(p, "cost", "attribution") or {}
         share = num(att, "share_input")
         ratio = num(p, "cost", "blend_ratio")
@@ -261,7 +285,9 @@ def decomposition_section(views: Sequence[RunView]) -> str:
                     "output × $/1M out adds up to the point's cost.",
                     [_fig(decomposition_chart(views, titled=False)), _empty_notes(views),
                      table_html(head, rows, align="llrrrrr"), "<h3>Input vs output</h3>",
-                     table_html(head2, rows2, align="llrrrrrr")])
+                     table_html(head2, rows2, align="llrrrrrr") if rows2 else
+                     '<p class="muted">no input/output split: it needs measured prefill and '
+                     "decode times (projections price output tokens only).</p>"])
 
 
 # ------------------------------------------------------------------------ (d) latency
@@ -304,7 +330,7 @@ def latency_cdf_chart(views: Sequence[RunView], metric: str, width: int = SMALL_
 def latency_section(views: Sequence[RunView]) -> str:
     body = [_empty_notes(views)]
     for v in views:
-        if not v.records:
+        if not v.records or total_completed(v) == 0:
             continue
         body.append(f"<h3>{esc(v.label)}</h3>")
         body.append('<div class="grid3">' + "".join(
@@ -322,7 +348,8 @@ def latency_section(views: Sequence[RunView]) -> str:
                      q("e2e", "p50"), q("e2e", "p99")])
     head = ["run", "load", "TTFT p50", "TTFT p90", "TTFT p99", "TPOT p50", "TPOT p99",
             "ITL p50", "E2E p50", "E2E p99"]
-    body.append(table_html(head, rows, align="llrrrrrrrr"))
+    if rows:
+        body.append(table_html(head, rows, align="llrrrrrrrr"))
     return _section("latency", "Latency distributions",
                     "How long users wait: TTFT is the time to the first token, TPOT the time per "
                     "further token, E2E the whole response. Curves further left are faster; the "
@@ -364,7 +391,7 @@ def errors_chart(views: Sequence[RunView], width: int = WIDE, height: int = 340,
                     f"failed requests per {bucket_s:g} s", width=width, height=height,
                     title=("Errors by class over time" + (f" — {view.label}" if view else ""))
                     if titled else None,
-                    vlines=vlines, empty_text="no errors",
+                    vlines=vlines, empty_text="no errors", y_integer=True,
                     note="measured: each failed request classified by the client; dotted lines "
                          "mark where each load point starts.")
 
@@ -386,7 +413,8 @@ def errors_section(views: Sequence[RunView]) -> str:
             errs = dig(p, "requests", "errors") or {}
             detail = ", ".join(f"{esc(k)} {c}" for k, c in sorted(errs.items())) or "none"
             total = len(recs)
-            rows.append([esc(v.label), esc(point_name(v, p)), str(completed(p)), str(failed(p)),
+            rows.append([esc(v.label) + " " + badge("measured"), esc(point_name(v, p)),
+                         str(completed(p)), str(failed(p)),
                          fmt_pct(failed(p) / total if total else None), detail])
     if rows:
         body.append(table_html(["run", "load", "completed", "failed", "error rate",
