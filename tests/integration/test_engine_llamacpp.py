@@ -34,8 +34,11 @@ def test_run_measures_real_model(tmp_path: Path) -> None:
     before = set(_llama_children())
     proc = tokenfab("run", "--concurrency", "1,4", "--requests", "4", "--warmup", "1",
                     "--input-tokens", "64", "--output-tokens", "24", "--hourly-usd", "0.1",
-                    "--json", str(out), db=tmp_path / "r.db", timeout=400)
+                    "--json", str(out), "--report", str(tmp_path / "report.html"),
+                    db=tmp_path / "r.db", timeout=400)
     assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+    assert f"report: {tmp_path / 'report.html'}" in proc.stdout + proc.stderr
     s = json.loads(out.read_text())
     assert s["target"]["model"] == "SmolLM2-135M-Instruct"
     for p in s["points"]:
