@@ -48,8 +48,10 @@ class PageLog:
         return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API runs its own event loop, which must be gone before
+    asyncio-based tests in other modules run."""
     exe = chromium_path()
     if exe is None:
         if os.environ.get("CI"):
