@@ -25,6 +25,7 @@ from tokenfab.cost.local_cpu import (
     local_cpu,
 )
 from tokenfab.report.console import make_console
+from tokenfab.report.fmt import num
 
 _catalog_opt = click.option(
     "--catalog", "catalog_path", default=None,
@@ -33,11 +34,7 @@ _catalog_opt = click.option(
 
 
 def _num(v: float | None, digits: int = 1) -> str:
-    if v is None:
-        return "-"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:,.{digits}f}"
+    return num(v, digits)
 
 
 def _kw(v: float | None) -> str:

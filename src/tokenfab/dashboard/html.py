@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 from starlette.responses import HTMLResponse
 
+from tokenfab.report import fmt
+
 CSS = """
 :root{--bg:#f5f6f8;--panel:#fff;--ink:#172033;--muted:#5b6780;--line:#e1e5eb;
 --accent:#2563eb;--accent-soft:#e8effd;--good:#15803d;--bad:#b91c1c;
@@ -112,18 +114,12 @@ def q(value: str) -> str:
 
 
 def num(v: float | None, digits: int = 1) -> str:
-    if v is None:
-        return "–"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:.{digits}f}"
+    return fmt.num(v, digits, missing="–")
 
 
 def usd(v: float | None) -> str:
     """$1,234.56 at or above a dollar, $0.1234 below (the calculator's JS does the same)."""
-    if v is None:
-        return "–"
-    return f"${v:,.2f}" if v >= 1 else f"${v:.4f}"
+    return fmt.usd(v, missing="–")
 
 
 def pct(v: float | None) -> str:

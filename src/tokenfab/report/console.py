@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tokenfab.load.runner import LiveStats
+from tokenfab.report.fmt import num, usd
 from tokenfab.schemas.summary import PointSummary, RunSummary
 
 
@@ -21,18 +22,8 @@ def make_console(stderr: bool = False) -> Console:
     return probe if probe.is_terminal else Console(stderr=stderr, width=180)
 
 
-def _fmt(v: float | None, digits: int = 1) -> str:
-    if v is None:
-        return "-"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:.{digits}f}"
-
-
-def _usd(v: float | None) -> str:
-    if v is None:
-        return "-"
-    return f"${v:,.2f}" if v >= 1 else f"${v:.4f}"
+_fmt = num
+_usd = usd
 
 
 class ConsoleProgress:
