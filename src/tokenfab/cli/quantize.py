@@ -1,0 +1,103 @@
+"""``tokenfab quantize``: re-quantize the embedded model and tabulate speed, memory, energy,
+cost and quality per precision."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
+from tokenfab.engines.llamacpp import smollm2_gguf
+from tokenfab.errors import ConfigError
+from tokenfab.quant.measure import MeasureSettings, measure_variants
+from tokenfab.quant.models import SHIPPED_TYPE
+from tokenfab.quant.table import build_rows, to_json, to_markdown, to_rich
+from tokenfab.quant.variants import SUPPORTED_TYPES, make_variants, parse_types
+from tokenfab.report.console import make_console
+
+DEFAULT_TYPES = ",".join(SUPPORTED_TYPES)
+
+
+def _loadavg_1m() -> float | None:
+    """1-minute load average: other work on the machine skews speeds and modelled watts."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _write(text: str, path: str, flag: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{flag} {path}: cannot write ({exc.strerror}); "
+                          "pick a writable path") from None
+
+
+@click.command("quantize")
+@click.option("--types", "types_spec", default=DEFAULT_TYPES, show_default=True,
+              help=f"precisions to build and measure ({', '.join(SUPPORTED_TYPES)})")
+@click.option("--hourly-usd", type=float, default=0.10, show_default=True,
+              help="assumed price of this machine, USD per hour")
+@click.option("--chunks", type=int, default=8, show_default=True,
+              help="perplexity/KL chunks of --ctx tokens from the shipped corpus")
+@click.option("--ctx", type=int, default=128, show_default=True,
+              help="perplexity context per chunk, tokens")
+@click.option("--threads", type=int, default=2, show_default=True, help="llama.cpp threads")
+@click.option("--no-rss", is_flag=True, help="skip resident-memory measurement (llama-server)")
+@click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
+@click.option("--markdown", "markdown_path", default=None,
+              help="write the Markdown table here ('-' for stdout)")
+def quantize_cmd(types_spec: str, hourly_usd: float, chunks: int, ctx: int, threads: int,
+                 no_rss: bool, json_path: str | None, markdown_path: str | None) -> None:
+    """Re-quantize the shipped SmolLM2 Q4_1 GGUF and measure each precision.
+
+    Every variant derives from the shipped Q4_1: re-quantizing up (F16, Q8_0) cannot regain
+    precision, it only changes format and speed.
+    """
+    started = time.perf_counter_ns()
+    load_start = _loadavg_1m()
+    types = parse_types(types_spec)
+    if hourly_usd < 0:
+        raise ConfigError(f"--hourly-usd {hourly_usd:g}: must be >= 0")
+    cpu = local_cpu()
+    idle_w, busy_w = assumed_cpu_power_w(cpu)
+    try:
+        settings = MeasureSettings(threads=threads, ctx=ctx, chunks=chunks, rss=not no_rss,
+                                   idle_w=idle_w, busy_w=busy_w)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"--{err['loc'][0]}: {err['msg']}") from None
+    err_console = make_console(stderr=True)
+    err_console.print(f"quantize: building {', '.join(types)} from the shipped {SHIPPED_TYPE}")
+    variants = make_variants(types)
+    reference, measurements = measure_variants(
+        variants, settings, progress=lambda msg: err_console.print(f"quantize: {msg}"))
+    rows = build_rows(measurements, hourly_usd)
+    elapsed_s = (time.perf_counter_ns() - started) / 1e9
+    to_stdout = "-" in (json_path, markdown_path)
+    make_console(stderr=to_stdout).print(to_rich(rows))
+    if markdown_path:
+        _write(to_markdown(rows), markdown_path, "--markdown")
+    if json_path:
+        source = smollm2_gguf()
+        doc = to_json(
+            rows,
+            reference=reference.model_dump(),
+            settings={**settings.model_dump(), "cpu_model": cpu.model,
+                      "logical_cores": cpu.logical_cores,
+                      "loadavg_1m_start": load_start, "loadavg_1m_end": _loadavg_1m(),
+                      "power_w_provenance": "assumed (Cloud Carbon Footprint coefficients)"},
+            source={"path": str(source), "type": SHIPPED_TYPE,
+                    "model": "SmolLM2-135M-Instruct"},
+            usd_per_hour=hourly_usd, elapsed_s=round(elapsed_s, 2))
+        _write(json.dumps(doc, indent=2) + "\n", json_path, "--json")

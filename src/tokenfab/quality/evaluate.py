@@ -1,0 +1,188 @@
+"""Send every task to an OpenAI-compatible server once and score the replies.
+
+Non-streaming ``POST /v1/chat/completions`` with ``temperature=0, seed=0``; at most
+``concurrency`` requests in flight. Nothing aborts the run: an HTTP error, a timeout or a
+malformed body is counted under ``errors`` by class and the item is scored wrong; an empty
+reply is scored wrong and flagged ``empty``.
+
+    accuracy = correct / n          (n counts errored and empty items too)
+    wall_s   = (t_last_reply_ns − t_first_send_ns) / 1e9   (measured)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from tokenfab.quality.score import check
+from tokenfab.quality.tasks import Task
+
+
+class ItemResult(BaseModel):
+    """One task's outcome."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    task: str
+    reply: str = ""
+    correct: bool = False
+    empty: bool = False
+    error: str | None = Field(None, description="error class, e.g. http_500, timeout")
+    finish_reason: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    latency_ns: int = 0
+
+
+class Tokens(BaseModel):
+    """Token counts as the server reported them in ``usage`` (measured)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: int = 0
+    output: int = 0
+    reasoning: int = 0
+
+
+class TaskScore(BaseModel):
+    """Aggregate over one set (or over everything)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    n: int
+    correct: int
+    empty: int
+    errored: int
+    tokens: Tokens
+
+    @property
+    def accuracy(self) -> float:
+        """correct / n (0 when n = 0)."""
+        return self.correct / self.n if self.n else 0.0
+
+
+class EvalResult(BaseModel):
+    """Everything one evaluation measured."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str
+    items: list[ItemResult]
+    wall_ns: int = Field(ge=0)
+    errors: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def wall_s(self) -> float:
+        return self.wall_ns / 1e9
+
+    @property
+    def overall(self) -> TaskScore:
+        return aggregate(self.items)
+
+    @property
+    def per_task(self) -> dict[str, TaskScore]:
+        names = dict.fromkeys(i.task for i in self.items)
+        return {n: aggregate([i for i in self.items if i.task == n]) for n in names}
+
+
+def aggregate(items: list[ItemResult]) -> TaskScore:
+    """Sums over ``items``: n, correct, empty, errored and tokens."""
+    return TaskScore(
+        n=len(items),
+        correct=sum(i.correct for i in items),
+        empty=sum(i.empty for i in items),
+        errored=sum(i.error is not None for i in items),
+        tokens=Tokens(input=sum(i.input_tokens for i in items),
+                      output=sum(i.output_tokens for i in items),
+                      reasoning=sum(i.reasoning_tokens for i in items)),
+    )
+
+
+def error_class(exc: Exception) -> str:
+    """A short, stable name for what went wrong with one request."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"http_{exc.response.status_code}"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect"
+    if isinstance(exc, httpx.HTTPError):
+        return "transport"
+    return "bad_response"
+
+
+def _int(v: Any) -> int:
+    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0
+
+
+def parse_reply(body: Any) -> tuple[str, str | None, int, int, int]:
+    """(text, finish_reason, prompt_tokens, completion_tokens, reasoning_tokens) of a body."""
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list) \
+            or not body["choices"]:
+        raise ValueError("no choices in the response")
+    choice = body["choices"][0]
+    msg = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(msg, dict):
+        raise ValueError("no message in the first choice")
+    content = msg.get("content")
+    text = content if isinstance(content, str) else ""
+    raw_usage = body.get("usage")
+    usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
+    details = usage.get("completion_tokens_details")
+    reasoning = _int(details.get("reasoning_tokens")) if isinstance(details, dict) else 0
+    finish = choice.get("finish_reason")
+    return (text, finish if isinstance(finish, str) else None,
+            _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")), reasoning)
+
+
+async def _one(client: httpx.AsyncClient, sem: asyncio.Semaphore, task: Task, model: str,
+               max_tokens: int, clock_ns: Callable[[], int]) -> ItemResult:
+    body = {"model": model, "messages": [{"role": "user", "content": task.prompt}],
+            "max_tokens": max_tokens, "temperature": 0, "seed": 0, "stream": False}
+    async with sem:
+        t0 = clock_ns()
+        try:
+            resp = await client.post("/v1/chat/completions", json=body)
+            resp.raise_for_status()
+            text, finish, n_in, n_out, n_reason = parse_reply(resp.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            return ItemResult(id=task.id, task=task.task, error=error_class(exc),
+                              latency_ns=clock_ns() - t0)
+        latency = clock_ns() - t0
+    empty = not text.strip()
+    return ItemResult(id=task.id, task=task.task, reply=text, empty=empty,
+                      correct=not empty and check(task.check, text, task.answer),
+                      finish_reason=finish, input_tokens=n_in, output_tokens=n_out,
+                      reasoning_tokens=n_reason, latency_ns=latency)
+
+
+async def evaluate(url: str, model: str, tasks: list[Task], *, concurrency: int = 4,
+                   max_tokens: int = 64, timeout_s: float = 60.0, api_key: str | None = None,
+                   transport: httpx.AsyncBaseTransport | None = None,
+                   clock_ns: Callable[[], int] = time.perf_counter_ns) -> EvalResult:
+    """Ask ``model`` at ``url`` every task once; never raises for a failed request."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be >= 1")
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    sem = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    base = url.rstrip("/").removesuffix("/v1")  # accept http://host:port or .../v1
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
+                                 timeout=httpx.Timeout(timeout_s), transport=transport) as client:
+        start = clock_ns()
+        items = await asyncio.gather(
+            *(_one(client, sem, t, model, max_tokens, clock_ns) for t in tasks))
+        wall = clock_ns() - start
+    errors: dict[str, int] = {}
+    for i in items:
+        if i.error is not None:
+            errors[i.error] = errors.get(i.error, 0) + 1
+    return EvalResult(model=model, items=list(items), wall_ns=max(0, wall),
+                      errors=dict(sorted(errors.items())))

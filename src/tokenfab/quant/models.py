@@ -1,0 +1,72 @@
+"""Frozen values of the quantization study: a variant file, what was measured on it, a row.
+
+Every variant derives from the shipped SmolLM2-135M-Instruct Q4_1 GGUF. Re-quantizing it UP
+(F16, Q8_0) cannot regain the precision Q4_1 threw away: it only changes the storage format
+and so the speed; re-quantizing DOWN (Q4_0, Q3_K, Q2_K) compounds the Q4_1 error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SHIPPED_TYPE = "Q4_1"
+REQUANT_NOTE = f"re-quantized from {SHIPPED_TYPE}: cannot regain precision"
+SHIPPED_NOTE = f"shipped {SHIPPED_TYPE} file, not re-quantized"
+REFERENCE_TYPE = "F16"
+REFERENCE_NOTE = (f"KL reference = F16 re-encoding of the shipped {SHIPPED_TYPE}: the highest "
+                  "precision available here (no original FP16/BF16 weights are shipped)")
+
+Provenance = Literal["measured", "modelled", "assumed"]
+
+
+class Variant(BaseModel):
+    """One GGUF file of the model at one precision."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quant_type: str = Field(description="precision label, e.g. Q3_K")
+    llama_type: str = Field(description="type name passed to llama-quantize, e.g. Q3_K_M")
+    path: str = Field(description="the GGUF file")
+    file_size_bytes: int = Field(ge=0, description="size of the GGUF file, bytes (measured)")
+    derived_from: str = Field(default=SHIPPED_TYPE, description="precision of the source file")
+    requantized: bool = Field(description="False only for the shipped file itself")
+    note: str = Field(description="honesty note on what re-quantizing can and cannot do")
+
+
+class Measurement(BaseModel):
+    """What was measured on one variant (all figures ``measured`` except ``avg_power_w``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    variant: Variant
+    decode_tok_per_s: float | None = Field(description="llama-bench tg avg_ts, tokens/s")
+    prefill_tok_per_s: float | None = Field(description="llama-bench pp avg_ts, tokens/s")
+    rss_bytes: int | None = Field(description="llama-server VmRSS after one request, bytes")
+    ppl: float | None = Field(description="perplexity on the shipped corpus")
+    ppl_err: float | None = Field(description="± one standard error of ppl")
+    kld: float | None = Field(description="mean KL divergence vs the F16 reference, nats")
+    avg_power_w: float | None = Field(
+        description="modelled CPU power over the decode benchmark, watts (provenance modelled)")
+    decode_s: float = Field(ge=0, description="wall time of the metered decode run, seconds")
+
+
+class QuantRow(BaseModel):
+    """One line of the seed-style table; None renders as "-"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    precision: str
+    file_mb: float
+    rss_mb: float | None
+    decode_tok_per_s: float | None
+    prefill_tok_per_s: float | None
+    j_per_token: float | None
+    usd_per_mtok_output: float | None
+    ppl: float | None
+    ppl_err: float | None
+    kld: float | None
+    accuracy: float | None
+    derived_from: str
+    note: str

@@ -1,0 +1,168 @@
+"""The seed-style quantization table: pure rows, Markdown, a rich Table and JSON.
+
+Per row (MB = 10^6 bytes):
+    file_mb             = file_size_bytes / 1e6                          (measured)
+    rss_mb              = VmRSS_bytes / 1e6                              (measured)
+    decode/prefill      = llama-bench avg_ts, tokens/s                   (measured)
+    j_per_token         = avg_power_w / decode_tok_per_s                 (modelled: power is
+                          assumed watts × measured CPU utilization)
+    usd_per_mtok_output = usd_per_hour / (decode_tok_per_s × 3600) × 1e6 (assumed price ×
+                          measured speed)
+    ppl, kld            = llama-perplexity on the shipped corpus         (measured)
+    accuracy            = task accuracy from ``tokenfab eval`` when given, else "-"
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.table import Table
+
+from tokenfab.cost.tco import usd_per_mtok
+from tokenfab.quant.models import (
+    REFERENCE_NOTE,
+    REQUANT_NOTE,
+    SHIPPED_TYPE,
+    Measurement,
+    Provenance,
+    QuantRow,
+)
+
+SCHEMA = "tokenfab.quantize/1"
+BYTES_PER_MB = 1e6
+
+# (field, header, format, provenance)
+COLUMNS: tuple[tuple[str, str, str, Provenance], ...] = (
+    ("file_mb", "file MB", "{:.1f}", "measured"),
+    ("rss_mb", "RSS MB", "{:.0f}", "measured"),
+    ("decode_tok_per_s", "decode tok/s", "{:.1f}", "measured"),
+    ("prefill_tok_per_s", "prefill tok/s", "{:.0f}", "measured"),
+    ("j_per_token", "J/token", "{:.3f}", "modelled"),
+    ("usd_per_mtok_output", "$/1M out", "{:.3f}", "assumed"),
+    ("ppl", "PPL", "{:.3f}", "measured"),
+    ("kld", "KL vs F16", "{:.4f}", "measured"),
+    ("accuracy", "accuracy", "{:.1%}", "measured"),
+)
+PROVENANCE: dict[str, str] = {
+    "file_mb": "measured",
+    "rss_mb": "measured",
+    "decode_tok_per_s": "measured",
+    "prefill_tok_per_s": "measured",
+    "j_per_token": "modelled (assumed CPU watts x measured utilization / measured tok/s)",
+    "usd_per_mtok_output": "assumed price x measured decode speed",
+    "ppl": "measured",
+    "kld": "measured",
+    "accuracy": "measured by tokenfab eval (absent here)",
+}
+
+
+def j_per_token(avg_power_w: float | None, decode_tok_per_s: float | None) -> float | None:
+    """J/token = avg_power_w / decode_tok_per_s; None when either is missing or speed <= 0."""
+    if avg_power_w is None or decode_tok_per_s is None or decode_tok_per_s <= 0:
+        return None
+    return avg_power_w / decode_tok_per_s
+
+
+def to_mb(n_bytes: int | None) -> float | None:
+    """bytes / 1e6."""
+    return None if n_bytes is None else n_bytes / BYTES_PER_MB
+
+
+def build_row(m: Measurement, usd_per_hour: float,
+              accuracy: Mapping[str, float] | None = None) -> QuantRow:
+    """One table row from one variant's measurement (formulas in the module docstring)."""
+    decode = m.decode_tok_per_s
+    return QuantRow(
+        precision=m.variant.quant_type,
+        file_mb=m.variant.file_size_bytes / BYTES_PER_MB,
+        rss_mb=to_mb(m.rss_bytes),
+        decode_tok_per_s=decode,
+        prefill_tok_per_s=m.prefill_tok_per_s,
+        j_per_token=j_per_token(m.avg_power_w, decode),
+        usd_per_mtok_output=None if decode is None else usd_per_mtok(usd_per_hour, decode),
+        ppl=m.ppl,
+        ppl_err=m.ppl_err,
+        kld=m.kld,
+        accuracy=(accuracy or {}).get(m.variant.quant_type),
+        derived_from=m.variant.derived_from,
+        note=m.variant.note,
+    )
+
+
+def build_rows(measurements: Sequence[Measurement], usd_per_hour: float,
+               accuracy: Mapping[str, float] | None = None) -> list[QuantRow]:
+    """Rows in the order measured."""
+    return [build_row(m, usd_per_hour, accuracy) for m in measurements]
+
+
+def cell(value: float | None, fmt: str) -> str:
+    """Formatted number, or "-" when missing or not finite."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    return fmt.format(value)
+
+
+def _cells(row: QuantRow) -> list[str]:
+    values = row.model_dump()
+    out = [row.precision]
+    for field, _header, fmt, _prov in COLUMNS:
+        text = cell(values[field], fmt)
+        if field == "ppl" and text != "-" and row.ppl_err is not None:
+            text += f" ± {row.ppl_err:.2f}"
+        out.append(text)
+    return out
+
+
+def honesty_note(source_type: str = SHIPPED_TYPE) -> str:
+    """The line every table and JSON document carries."""
+    return (f"All variants derive from the shipped {source_type} file ({REQUANT_NOTE}); "
+            "F16/Q8_0 change format and speed only. " + REFERENCE_NOTE + ".")
+
+
+def to_markdown(rows: Sequence[QuantRow]) -> str:
+    """A GitHub Markdown table, provenance in the header, the honesty note below it."""
+    headers = ["precision"] + [f"{h} ({p})" for _f, h, _fmt, p in COLUMNS] + ["derived from"]
+    lines = ["| " + " | ".join(headers) + " |",
+             "|" + "|".join(["---"] + ["---:"] * len(COLUMNS) + ["---"]) + "|"]
+    for r in rows:
+        derived = "shipped" if r.precision == r.derived_from else r.derived_from
+        lines.append("| " + " | ".join([*_cells(r), derived]) + " |")
+    return "\n".join(lines) + "\n\n" + honesty_note() + "\n"
+
+
+def to_rich(rows: Sequence[QuantRow]) -> Table:
+    """The same table for the terminal."""
+    table = Table(title="Quantization economics (SmolLM2-135M-Instruct, llama.cpp CPU)",
+                  caption=honesty_note())
+    table.add_column("precision")
+    for _f, header, _fmt, prov in COLUMNS:
+        table.add_column(f"{header}\n[dim]{prov}[/dim]", justify="right")
+    table.add_column("derived from")
+    for r in rows:
+        derived = "shipped" if r.precision == r.derived_from else r.derived_from
+        table.add_row(*_cells(r), derived)
+    return table
+
+
+def to_json(rows: Sequence[QuantRow], *, reference: Mapping[str, Any],
+            settings: Mapping[str, Any], source: Mapping[str, Any],
+            usd_per_hour: float, elapsed_s: float) -> dict[str, Any]:
+    """The ``tokenfab.quantize/1`` document."""
+    return {
+        "schema": SCHEMA,
+        "derived_from": SHIPPED_TYPE,
+        "note": REQUANT_NOTE,
+        "honesty": honesty_note(),
+        "source": dict(source),
+        "reference": {**reference, "note": REFERENCE_NOTE},
+        "settings": dict(settings),
+        "usd_per_hour": usd_per_hour,
+        "usd_per_hour_provenance": "assumed",
+        "provenance": PROVENANCE,
+        "units": {"file_mb": "1e6 bytes", "rss_mb": "1e6 bytes", "kld": "nats/token",
+                  "j_per_token": "J", "usd_per_mtok_output": "USD per 1e6 output tokens"},
+        "rows": [r.model_dump() for r in rows],
+        "elapsed_s": elapsed_s,
+    }

@@ -1,0 +1,60 @@
+"""``tokenfab quantize`` on the real llama.cpp tools (small: two types, two chunks)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.conftest import assert_one_line_error, tokenfab
+from tokenfab.engines.build import find_tool
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+TOOLS = ("llama-quantize", "llama-perplexity", "llama-bench", "llama-server")
+if any(find_tool(t) is None for t in TOOLS):
+    pytest.skip("llama.cpp tools not built (run `make setup`)", allow_module_level=True)
+
+
+def _registered() -> None:
+    from tokenfab.cli.main import cli
+
+    if "quantize" not in cli.commands:
+        pytest.skip("`quantize` is not registered in tokenfab.cli.main yet")
+
+
+def test_quantize_two_types_json_contract() -> None:
+    _registered()
+    proc = tokenfab("quantize", "--types", "Q4_1,Q4_0", "--chunks", "2", "--json", "-",
+                    timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    assert doc["schema"] == "tokenfab.quantize/1"
+    assert doc["derived_from"] == "Q4_1"
+    assert doc["note"] == "re-quantized from Q4_1: cannot regain precision"
+    assert doc["reference"]["quant_type"] == "F16" and doc["reference"]["ppl"] > 1
+    assert doc["settings"]["chunks"] == 2
+    assert doc["provenance"]["j_per_token"].startswith("modelled")
+    rows = {r["precision"]: r for r in doc["rows"]}
+    assert list(rows) == ["Q4_1", "Q4_0"]
+    for r in rows.values():
+        assert r["file_mb"] > 50
+        assert r["decode_tok_per_s"] > 0 and r["prefill_tok_per_s"] > 0
+        assert r["rss_mb"] is None or r["rss_mb"] > 50
+        assert r["ppl"] > 1 and r["kld"] >= 0
+        assert r["usd_per_mtok_output"] > 0
+        assert r["accuracy"] is None
+        assert r["derived_from"] == "Q4_1"
+    assert rows["Q4_1"]["note"].startswith("shipped")
+    assert rows["Q4_0"]["note"].startswith("re-quantized from Q4_1: cannot regain precision")
+    # Q4_0 has fewer bits per weight than the Q4_1 it was made from.
+    assert rows["Q4_0"]["file_mb"] < rows["Q4_1"]["file_mb"]
+    # Everything diverges more from the reference after a lossy re-quantization.
+    assert rows["Q4_0"]["kld"] > rows["Q4_1"]["kld"]
+    assert "Quantization economics" in proc.stderr  # the table goes to stderr with --json -
+
+
+def test_unknown_type_is_one_line_error() -> None:
+    _registered()
+    proc = tokenfab("quantize", "--types", "Q5_K", timeout=60)
+    assert_one_line_error(proc, "Q5_K", "F16, Q8_0, Q4_1, Q4_0, Q3_K, Q2_K")
