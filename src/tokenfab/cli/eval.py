@@ -41,7 +41,7 @@ from tokenfab.session.loop import run_async
               help="requests in flight")
 @click.option("--max-tokens", type=int, default=64, show_default=True,
               help="reply length cap per item")
-@click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True,
+@click.option("--timeout", "timeout_s", type=float, default=120.0, show_default=True,
               help="seconds per request")
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="embedded engine only: serve this GGUF instead of SmolLM2-135M-Instruct")

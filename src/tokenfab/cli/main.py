@@ -39,6 +39,7 @@ def _register() -> None:
         engine,
         hardware,
         project,
+        quantize,
         report,
         run,
         runs,
@@ -56,6 +57,7 @@ def _register() -> None:
     cli.add_command(project.project_cmd)
     cli.add_command(serve.serve_cmd)
     cli.add_command(report.report_cmd)
+    cli.add_command(quantize.quantize_cmd)
 
 
 _register()

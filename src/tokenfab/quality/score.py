@@ -5,9 +5,10 @@ Every checker is forgiving about presentation and strict about content:
 - ``exact``:      normalize(reply) == normalize(answer), where normalize = lower-case, drop a
                   leading "answer:" label, strip surrounding whitespace and punctuation, collapse
                   inner whitespace.
-- ``int``:        the first integer in the reply (``-12``, ``1,234``; a leading − or - counts)
-                  == int(answer). "The answer is 42." is right; "6 × 7 = 42" is wrong (first
-                  integer 6): the prompts ask for only the number.
+- ``int``:        the stated integer == int(answer). Stated = the first integer after the
+                  last "=", "is", "are" or "equals" that has one after it, else the first
+                  integer in the reply (``-12`` and ``1,234`` count). So "42", "The answer is
+                  42." and "6 × 7 = 42" are right; "6 × 7 = 48" and "42 or 48? 48" are wrong.
 - ``contains``:   normalize(answer) occurs in normalize(reply) as whole words. Lenient by design:
                   a reply that repeats a whole passage also contains the answer.
 - ``json_answer``: the first JSON object in the reply (code fences allowed) has key ``answer``
@@ -52,9 +53,21 @@ def check_exact(reply: str, answer: str | int) -> bool:
     return normalize(reply) == normalize(str(answer)) != ""
 
 
+_STATES = re.compile(r"=|\b(?:is|are|equals)\b", re.IGNORECASE)
+
+
+def stated_int(text: str) -> int | None:
+    """The integer after the last "=", "is", "are" or "equals" followed by one; else the first."""
+    for m in reversed(list(_STATES.finditer(text))):
+        got = first_int(text[m.end():])
+        if got is not None:
+            return got
+    return first_int(text)
+
+
 def check_int(reply: str, answer: str | int) -> bool:
-    """first_int(reply) == int(answer)."""
-    got = first_int(reply)
+    """stated_int(reply) == int(answer)."""
+    got = stated_int(reply)
     return got is not None and got == int(answer)
 
 

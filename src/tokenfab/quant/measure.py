@@ -105,11 +105,13 @@ def bench(variant: Variant, s: MeasureSettings) -> tuple[BenchSpeeds, float | No
                       f"{variant.quant_type}-bench-pp.log")
     meter = probe_meter("modelled", idle_w=s.idle_w, busy_w=s.busy_w)
     assert meter is not None
-    window = meter.begin()
-    tg_out, _ = run_tool([tool, *common, "-p", "0", "-n", str(s.bench_gen_tokens)],
-                      f"{variant.quant_type}-bench-tg.log")
-    energy = meter.end(window)
-    meter.close()
+    try:
+        window = meter.begin()
+        tg_out, _ = run_tool([tool, *common, "-p", "0", "-n", str(s.bench_gen_tokens)],
+                             f"{variant.quant_type}-bench-tg.log")
+        energy = meter.end(window)
+    finally:
+        meter.close()
     pp, tg = parse_bench_json(pp_out), parse_bench_json(tg_out)
     speeds = BenchSpeeds(prefill_tok_per_s=pp.prefill_tok_per_s,
                          decode_tok_per_s=tg.decode_tok_per_s)

@@ -15,7 +15,7 @@ from tokenfab.quality.score import CHECKERS, CHECKS, check, first_int, normalize
     ("exact", "Maria   Lopez", "Maria Lopez", True),
     ("exact", "Lisbon, Portugal", "Lisbon", False),
     ("exact", "", "Lisbon", False),
-    # int: the first integer in the reply
+    # int: the stated integer (after the last =/is/equals), else the first
     ("int", "42", 42, True),
     ("int", "The answer is 42.", 42, True),
     ("int", " 42\n", "42", True),
@@ -23,7 +23,13 @@ from tokenfab.quality.score import CHECKERS, CHECKS, check, first_int, normalize
     ("int", "−17", -17, True),
     ("int", "1,234", 1234, True),
     ("int", "3, 4", 3, True),
-    ("int", "6 × 7 = 42", 42, False),
+    ("int", "Answer: 42", 42, True),
+    ("int", "6 × 7 = 42", 42, True),
+    ("int", "6 × 7 = 48", 42, False),
+    ("int", "43 - 21 is 22.", 22, True),
+    ("int", "13 × 7 = 98\n\nThis is a classic example.", 91, False),
+    ("int", "87 + 45 equals 222", 132, False),
+    ("int", 'The word "pear" appears 2 times in the list.', 2, True),
     ("int", "forty-two", 42, False),
     ("int", "", 0, False),
     ("int", "420", 42, False),
