@@ -37,6 +37,7 @@ def _register() -> None:
         bench,
         cost,
         engine,
+        eval,
         hardware,
         project,
         quantize,
@@ -58,6 +59,7 @@ def _register() -> None:
     cli.add_command(serve.serve_cmd)
     cli.add_command(report.report_cmd)
     cli.add_command(quantize.quantize_cmd)
+    cli.add_command(eval.eval_cmd)
 
 
 _register()
