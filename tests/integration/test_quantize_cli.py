@@ -60,3 +60,15 @@ def test_unknown_type_is_one_line_error() -> None:
     _registered()
     proc = tokenfab("quantize", "--types", "Q5_K", timeout=60)
     assert_one_line_error(proc, "Q5_K", "F16, Q8_0, Q4_1, Q4_0, Q3_K, Q2_K")
+
+
+def test_quantize_fills_the_accuracy_column() -> None:
+    _registered()
+    proc = tokenfab("quantize", "--types", "Q4_1", "--chunks", "2", "--no-rss",
+                    "--eval-tasks", "arithmetic", "--eval-limit", "4", "--json", "-",
+                    timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    row = doc["rows"][0]
+    acc = row.get("accuracy")
+    assert acc is not None and 0.0 <= acc <= 1.0

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
 from tokenfab.engines.llamacpp import smollm2_gguf
 from tokenfab.errors import ConfigError
+from tokenfab.quant.accuracy import variant_accuracy
 from tokenfab.quant.measure import MeasureSettings, measure_variants
 from tokenfab.quant.models import SHIPPED_TYPE
 from tokenfab.quant.table import build_rows, to_json, to_markdown, to_rich
@@ -54,11 +55,16 @@ def _write(text: str, path: str, flag: str) -> None:
               help="perplexity context per chunk, tokens")
 @click.option("--threads", type=int, default=2, show_default=True, help="llama.cpp threads")
 @click.option("--no-rss", is_flag=True, help="skip resident-memory measurement (llama-server)")
+@click.option("--eval-tasks", default=None,
+              help="also score each variant on these tokenfab eval tasks, e.g. arithmetic,format")
+@click.option("--eval-limit", type=int, default=10, show_default=True,
+              help="items per task set for --eval-tasks")
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
 @click.option("--markdown", "markdown_path", default=None,
               help="write the Markdown table here ('-' for stdout)")
 def quantize_cmd(types_spec: str, hourly_usd: float, chunks: int, ctx: int, threads: int,
-                 no_rss: bool, json_path: str | None, markdown_path: str | None) -> None:
+                 no_rss: bool, eval_tasks: str | None, eval_limit: int, json_path: str | None,
+                 markdown_path: str | None) -> None:
     """Re-quantize the shipped SmolLM2 Q4_1 GGUF and measure each precision.
 
     Every variant derives from the shipped Q4_1: re-quantizing up (F16, Q8_0) cannot regain
@@ -82,7 +88,13 @@ def quantize_cmd(types_spec: str, hourly_usd: float, chunks: int, ctx: int, thre
     variants = make_variants(types)
     reference, measurements = measure_variants(
         variants, settings, progress=lambda msg: err_console.print(f"quantize: {msg}"))
-    rows = build_rows(measurements, hourly_usd)
+    accuracy = None
+    if eval_tasks:
+        if eval_limit < 1:
+            raise ConfigError(f"--eval-limit must be >= 1 (got {eval_limit})")
+        accuracy = variant_accuracy(variants, eval_tasks, eval_limit,
+                                    progress=lambda msg: err_console.print(f"quantize: {msg}"))
+    rows = build_rows(measurements, hourly_usd, accuracy)
     elapsed_s = (time.perf_counter_ns() - started) / 1e9
     to_stdout = "-" in (json_path, markdown_path)
     make_console(stderr=to_stdout).print(to_rich(rows))
