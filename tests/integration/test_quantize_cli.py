@@ -72,3 +72,13 @@ def test_quantize_fills_the_accuracy_column() -> None:
     row = doc["rows"][0]
     acc = row.get("accuracy")
     assert acc is not None and 0.0 <= acc <= 1.0
+
+
+def test_speculate_contract() -> None:
+    proc = tokenfab("speculate", "--requests", "1", "--max-tokens", "24", "--draft", "",
+                    "--json", "-", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    configs = {(r["config"], r["workload"]) for r in doc["rows"]}
+    assert {("none", "copy"), ("none", "free"), ("prompt-lookup", "copy")} <= configs
+    assert all(r["decode_tok_s"] > 0 for r in doc["rows"])

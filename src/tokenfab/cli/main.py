@@ -46,6 +46,7 @@ def _register() -> None:
         runs,
         serve,
         sim,
+        speculate,
     )
 
     cli.add_command(run.run_cmd)
@@ -60,6 +61,7 @@ def _register() -> None:
     cli.add_command(report.report_cmd)
     cli.add_command(quantize.quantize_cmd)
     cli.add_command(eval.eval_cmd)
+    cli.add_command(speculate.speculate_cmd)
 
 
 _register()
