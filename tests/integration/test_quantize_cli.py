@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +83,19 @@ def test_speculate_contract() -> None:
     configs = {(r["config"], r["workload"]) for r in doc["rows"]}
     assert {("none", "copy"), ("none", "free"), ("prompt-lookup", "copy")} <= configs
     assert all(r["decode_tok_s"] > 0 for r in doc["rows"])
+
+
+def test_tune_runs_real_trials_and_resumes(tmp_path: Path) -> None:
+    state, db = tmp_path / "tune.jsonl", tmp_path / "t.db"
+    args = ["tune", "--slo", "tpot_ms=500", "--quality-floor", "0", "--tasks", "arithmetic",
+            "--eval-limit", "2", "--requests", "4", "--concurrency", "2",
+            "--precisions", "Q4_1", "--state", str(state)]
+    first = tokenfab(*args, "--trials", "1", db=db, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert len(state.read_text().splitlines()) == 1
+    second = tokenfab(*args, "--trials", "2", "--json", "-", db=db, timeout=600)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resuming, 1 trial(s)" in second.stderr
+    doc = json.loads(second.stdout)
+    assert len(doc["trials"]) == 2 and doc["best"] is not None
+    assert len({json.dumps(x["config"], sort_keys=True) for x in doc["trials"]}) == 2

@@ -47,6 +47,7 @@ def _register() -> None:
         serve,
         sim,
         speculate,
+        tune,
     )
 
     cli.add_command(run.run_cmd)
@@ -62,6 +63,7 @@ def _register() -> None:
     cli.add_command(quantize.quantize_cmd)
     cli.add_command(eval.eval_cmd)
     cli.add_command(speculate.speculate_cmd)
+    cli.add_command(tune.tune_cmd)
 
 
 _register()

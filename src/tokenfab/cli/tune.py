@@ -1,0 +1,107 @@
+"""``tokenfab tune``: search engine settings for the cheapest config meeting SLO and quality."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from tokenfab.cli.options import parse_slo
+from tokenfab.errors import ConfigError
+from tokenfab.report.console import make_console
+from tokenfab.report.fmt import num, usd
+from tokenfab.store import Store, default_db_url
+from tokenfab.tune.runner import append_state, load_state, run_trial
+from tokenfab.tune.search import best_trial, closest_trial, pareto_set, space, trial_order
+
+
+@click.command("tune")
+@click.option("--trials", type=int, default=6, show_default=True, help="trial budget")
+@click.option("--slo", default="tpot_ms=60", show_default=True,
+              help="latency SLO a config must meet for 90% of requests")
+@click.option("--quality-floor", type=float, default=0.2, show_default=True,
+              help="minimum task accuracy (0-1)")
+@click.option("--tasks", "tasks_spec", default="arithmetic,extraction", show_default=True)
+@click.option("--eval-limit", type=int, default=10, show_default=True)
+@click.option("--concurrency", type=int, default=4, show_default=True, help="bench streams")
+@click.option("--requests", type=int, default=12, show_default=True, help="bench requests")
+@click.option("--hourly-usd", type=float, default=0.10, show_default=True)
+@click.option("--precisions", default="Q4_1,Q4_0,Q8_0", show_default=True)
+@click.option("--state", "state_path", default="tokenfab-tune.jsonl", show_default=True,
+              help="trials so far; a killed tune resumes from here")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
+@click.option("--db", default=None, help="SQLAlchemy URL for the trials' bench runs")
+def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_limit: int,
+             concurrency: int, requests: int, hourly_usd: float, precisions: str,
+             state_path: str, seed: int, json_path: str | None, db: str | None) -> None:
+    """Cheapest engine configuration (precision, slots, threads, prompt lookup) meeting a
+    latency SLO and a quality floor, from real bench + eval trials; resumable."""
+    if trials < 1:
+        raise ConfigError(f"--trials must be >= 1 (got {trials})")
+    if not 0 <= quality_floor <= 1:
+        raise ConfigError(f"--quality-floor must be within 0..1 (got {quality_floor:g})")
+    slo_obj = parse_slo(slo)
+    assert slo_obj is not None
+    precs = tuple(p.strip() for p in precisions.split(",") if p.strip())
+    order = trial_order(space(precisions=precs), seed)
+    state = Path(state_path)
+    done = load_state(state)
+    tried = {t.config.key() for t in done}
+    err = make_console(stderr=True)
+    if done:
+        err.print(f"tune: resuming, {len(done)} trial(s) already in {state}", highlight=False)
+    todo = [c for c in order if c.key() not in tried][: max(0, trials - len(done))]
+    with Store(db or default_db_url()) as store:
+        for i, cfg in enumerate(todo, start=len(done) + 1):
+            err.print(f"tune: trial {i}/{trials} {cfg.key()}", highlight=False)
+            t = run_trial(cfg, store=store, slo=slo_obj, quality_floor=quality_floor,
+                          tasks_spec=tasks_spec, eval_limit=eval_limit,
+                          concurrency=concurrency, requests=requests, hourly_usd=hourly_usd)
+            append_state(state, t)
+            done.append(t)
+    best = best_trial(done)
+    front = pareto_set(done)
+    table = Table(title="tokenfab tune (SmolLM2-135M, llama.cpp CPU)", header_style="bold cyan")
+    for col in ("config", "out tok/s", "TPOT p50 ms", "$/1M out", "quality", "SLO", "quality ok",
+                "pareto"):
+        table.add_column(col, justify="left" if col == "config" else "right")
+    for t in done:
+        table.add_row(t.config.key(), num(t.output_tok_s), num(t.tpot_ms_p50),
+                      usd(t.usd_per_mtok_output), f"{t.quality:.0%}",
+                      "yes" if t.meets_slo else "no", "yes" if t.meets_quality else "no",
+                      "●" if t in front else (t.error or ""))
+    console = make_console(stderr=json_path == "-")
+    console.print(table)
+    default = next((t for t in done if t.config.key() == order[0].key()), None)
+    if best is not None:
+        msg = f"best: {best.config.key()} at {usd(best.usd_per_mtok_output)} per 1M output tokens"
+        if default is not None and best.config == default.config:
+            msg += (f" — the default configuration is already the cheapest of the {len(done)} "
+                    "tried that meets the SLO and the quality floor; raise --trials to search more")
+        elif default is not None and default.usd_per_mtok_output and best.usd_per_mtok_output:
+            saving = 1 - best.usd_per_mtok_output / default.usd_per_mtok_output
+            msg += f" ({saving:+.0%} vs the default {default.config.key()})"
+        console.print(msg, highlight=False)
+    else:
+        near = closest_trial(done)
+        console.print("no configuration met both the SLO and the quality floor"
+                      + (f"; closest: {near.config.key()} (quality {near.quality:.0%}, "
+                         f"SLO {'met' if near.meets_slo else 'missed'})" if near else ""),
+                      highlight=False)
+    doc = {"schema": "tokenfab.tune/1", "slo": slo_obj.model_dump(),
+           "quality_floor": quality_floor,
+           "trials": [{"config": t.config.model_dump(),
+                       "usd_per_mtok_output": t.usd_per_mtok_output, "quality": t.quality,
+                       "meets_slo": t.meets_slo, "meets_quality": t.meets_quality,
+                       "output_tok_s": t.output_tok_s, "tpot_ms_p50": t.tpot_ms_p50,
+                       "run_id": t.run_id, "error": t.error} for t in done],
+           "best": best.model_dump(mode="json") if best else None,
+           "pareto": [t.config.key() for t in front]}
+    if json_path == "-":
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif json_path:
+        Path(json_path).write_text(json.dumps(doc, indent=2) + "\n")
