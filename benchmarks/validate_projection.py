@@ -24,7 +24,7 @@ from typing import Any
 
 from tokenfab.cost.catalog import find_accelerator
 from tokenfab.errors import ConfigError
-from tokenfab.roofline.models import load_model
+from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.project import project_point
 from tokenfab.schemas.config import LengthSpec
 

@@ -15,7 +15,7 @@ from tokenfab.errors import ConfigError
 from tokenfab.metrics.compute import meets_slo  # noqa: F401  (re-exported for docs)
 from tokenfab.report.console import make_console
 from tokenfab.roofline.calibrate import calibration_from_run
-from tokenfab.roofline.models import load_model
+from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.project import (
     Projection,
     price_projection,

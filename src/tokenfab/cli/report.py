@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from tokenfab.errors import ConfigError
+from tokenfab.report.charts_export import CHARTS, chart_svg
 from tokenfab.report.data import RunView, load_views
 from tokenfab.report.html import render_report, write_run_report
-from tokenfab.report.html_sections import CHARTS, chart_svg
 from tokenfab.report.markdown import render_markdown
 from tokenfab.store import Store, default_db_url
 

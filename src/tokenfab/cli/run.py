@@ -12,8 +12,8 @@ from tokenfab.cost.local_cpu import local_cpu
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer, smollm2_gguf
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
+from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.local import SpeedOfLight, speed_of_light
-from tokenfab.roofline.models import load_model
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.schemas.summary import RunSummary
 from tokenfab.session.bench import run_bench

@@ -1,7 +1,7 @@
 """The chart sections of the HTML report, each with the table of numbers behind it. Pure.
 
-Every chart is also available alone (``chart_svg``) for slides: ``tokenfab report --format svg
---chart NAME``.
+Every chart is also available alone for slides (``report.charts_export.chart_svg``, used by
+``tokenfab report --format svg --chart NAME``).
 """
 
 from __future__ import annotations
@@ -486,20 +486,3 @@ def energy_section(views: Sequence[RunView]) -> str:
                     + [f'<p class="muted small">{esc(n)}</p>' for n in notes[:2]]
                     + ([f'<p class="muted small">(+{len(notes) - 2} similar notes)</p>']
                        if len(notes) > 2 else []))
-
-
-CHARTS: dict[str, Callable[[Sequence[RunView]], str]] = {
-    "throughput": throughput_chart,
-    "cost": cost_chart,
-    "decomposition": decomposition_chart,
-    "ttft-cdf": lambda vs: latency_cdf_chart(vs, "ttft", 640, 420),
-    "tpot-cdf": lambda vs: latency_cdf_chart(vs, "tpot", 640, 420),
-    "e2e-cdf": lambda vs: latency_cdf_chart(vs, "e2e", 640, 420),
-    "errors": errors_chart,
-    "energy": energy_chart,
-}
-
-
-def chart_svg(views: Sequence[RunView], name: str) -> str:
-    """One chart of the report as a standalone SVG document (for slides)."""
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + CHARTS[name](views) + "\n"

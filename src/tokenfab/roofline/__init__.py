@@ -1,5 +1,6 @@
 """tokenfab.roofline stage: model configs, per-step analytic model, batching, calibration."""
 
+from tokenfab.roofline.loading import list_models, load_model
 from tokenfab.roofline.models import (
     BYTES_PER_PARAM,
     SUPPORTED_MODEL_TYPES,
@@ -7,8 +8,6 @@ from tokenfab.roofline.models import (
     ModelSpec,
     Precision,
     bytes_per_param,
-    list_models,
-    load_model,
     spec_from_config,
 )
 

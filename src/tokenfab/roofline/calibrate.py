@@ -166,7 +166,7 @@ def calibration_from_run(store: Store, run_id: str, *, model_ref: str | None = N
     (same concurrency and lengths) with the batching simulator and the step model."""
     from tokenfab.metrics.compute import summarize_point
     from tokenfab.roofline.batchsim import SimSettings, simulate
-    from tokenfab.roofline.models import load_model
+    from tokenfab.roofline.loading import load_model
     from tokenfab.roofline.project import device_of, kv_dtype_bytes, shape_of
     from tokenfab.roofline.step import Efficiency, ReplicaModel
     from tokenfab.schemas.config import LengthSpec

@@ -9,7 +9,7 @@ import pytest
 from tokenfab.cost.catalog import find_accelerator
 from tokenfab.errors import ConfigError
 from tokenfab.roofline.calibrate import calibration_from_run
-from tokenfab.roofline.models import load_model
+from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.project import project_point
 from tokenfab.roofline.step import Efficiency
 from tokenfab.schemas.config import LengthSpec

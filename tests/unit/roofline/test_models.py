@@ -14,7 +14,8 @@ import pytest
 
 from tokenfab.cost import catalog
 from tokenfab.errors import ConfigError
-from tokenfab.roofline.models import BYTES_PER_PARAM, Precision, bytes_per_param, load_model
+from tokenfab.roofline.loading import load_model
+from tokenfab.roofline.models import BYTES_PER_PARAM, Precision, bytes_per_param
 
 GIB = 2**30
 

@@ -10,7 +10,8 @@ import pytest
 
 import tokenfab.roofline as roofline
 from tokenfab.errors import ConfigError
-from tokenfab.roofline.models import list_models, load_model, spec_from_config
+from tokenfab.roofline.loading import list_models, load_model
+from tokenfab.roofline.models import spec_from_config
 
 BUNDLED = [
     "deepseek-r1", "deepseek-v3", "gemma-3-270m", "gpt-oss-120b", "gpt-oss-20b",
