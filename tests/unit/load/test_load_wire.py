@@ -124,7 +124,8 @@ async def test_not_sse_is_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_chunk_size_is_a_framing_error(monkeypatch: pytest.MonkeyPatch) -> None:
     proto = StreamProtocol()
     feed(proto, [HEAD + b"zz\r\nabc\r\n"], monkeypatch, [1])
-    assert proto.resp.framing_error is not None
+    assert proto.resp.framing_error == "bad chunk size line"
+    assert not proto.resp.complete
 
 
 @pytest.mark.parametrize(
