@@ -32,10 +32,12 @@ def test_quantize_two_types_json_contract() -> None:
                     timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(proc.stdout)
-    assert doc["schema"] == "tokenfab.quantize/1"
-    assert doc["derived_from"] == "Q4_1"
-    assert doc["note"] == "re-quantized from Q4_1: cannot regain precision"
-    assert doc["reference"]["quant_type"] == "F16" and doc["reference"]["ppl"] > 1
+    assert doc["schema"] == "tokenfab.quantize/2"
+    (model,) = doc["models"]
+    assert (model["key"], model["shipped_type"]) == ("smollm2-135m", "Q4_1")
+    assert doc["honesty"][0].startswith("All variants derive from the shipped Q4_1 file "
+                                        "(re-quantized from Q4_1: cannot regain precision)")
+    assert model["reference"]["quant_type"] == "F16" and model["reference"]["ppl"] > 1
     assert doc["settings"]["chunks"] == 2
     assert doc["provenance"]["j_per_token"].startswith("modelled")
     rows = {r["precision"]: r for r in doc["rows"]}
@@ -60,7 +62,36 @@ def test_quantize_two_types_json_contract() -> None:
 def test_unknown_type_is_one_line_error() -> None:
     _registered()
     proc = tokenfab("quantize", "--types", "Q5_K", timeout=60)
-    assert_one_line_error(proc, "Q5_K", "F16, Q8_0, Q4_1, Q4_0, Q3_K, Q2_K")
+    assert_one_line_error(proc, "Q5_K", "F16, Q8_0, Q4_1, Q4_K, Q4_0, Q3_K, Q2_K")
+
+
+def test_unknown_model_is_one_line_error() -> None:
+    proc = tokenfab("quantize", "--model", "smollm2-135m,llama-70b", timeout=60)
+    assert_one_line_error(proc, "llama-70b", "choose from smollm2-135m, gemma3-270m")
+
+
+def test_the_same_table_across_two_models() -> None:
+    """SmolLM2 (Q4_1) and Gemma-3-270M (Q4_K_M, assembled from its part wheels) in one table."""
+    proc = tokenfab("quantize", "--model", "smollm2-135m,gemma3-270m", "--types", "Q4_1,Q4_K",
+                    "--chunks", "2", "--ctx", "64", "--no-rss", "--eval-tasks", "arithmetic",
+                    "--eval-limit", "3", "--json", "-", timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    assert [(m["key"], m["shipped_type"]) for m in doc["models"]] == [
+        ("smollm2-135m", "Q4_1"), ("gemma3-270m", "Q4_K")]
+    assert Path(doc["models"][1]["source"]).stat().st_size == 253_113_024
+    rows = {(r["model"], r["precision"]): r for r in doc["rows"]}
+    assert list(rows) == [("smollm2-135m", "Q4_1"), ("smollm2-135m", "Q4_K"),
+                          ("gemma3-270m", "Q4_1"), ("gemma3-270m", "Q4_K")]
+    assert rows[("gemma3-270m", "Q4_K")]["note"] == "shipped Q4_K file, not re-quantized"
+    assert rows[("gemma3-270m", "Q4_1")]["note"].endswith("(format/speed change only)")
+    assert rows[("smollm2-135m", "Q4_K")]["note"].endswith("(errors compound)")
+    for r in rows.values():
+        assert r["decode_tok_per_s"] > 0 and r["ppl"] > 1 and r["kld"] >= 0
+        assert r["accuracy"] is not None and 0 <= r["accuracy"] <= 1
+    # Gemma-3-270M has twice the parameters: its shipped file is the bigger one
+    assert rows[("gemma3-270m", "Q4_K")]["file_mb"] > 2 * rows[("smollm2-135m", "Q4_1")]["file_mb"]
+    assert "tokenizers differ" in doc["honesty"][-1]
 
 
 def test_quantize_fills_the_accuracy_column() -> None:

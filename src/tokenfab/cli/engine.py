@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from tokenfab.engines import build as b
-from tokenfab.engines.llamacpp import server_version, smollm2_gguf
+from tokenfab.engines.embedded import smollm2_gguf
+from tokenfab.engines.llamacpp import server_version
 
 
 @click.group("engine")

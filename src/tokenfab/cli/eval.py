@@ -31,7 +31,9 @@ from tokenfab.session.loop import run_async
 @click.command("eval")
 @click.option("--url", default=None,
               help="OpenAI-compatible server; default: start the embedded llama.cpp engine")
-@click.option("--model", default=None, help="model name to request (required with --url)")
+@click.option("--model", default=None,
+              help="with --url: the model name to request (required); without: the embedded "
+                   "model to serve (smollm2-135m default, gemma3-270m)")
 @click.option("--api-key", default=None, envvar="TOKENFAB_API_KEY",
               help="bearer token for --url [env TOKENFAB_API_KEY]")
 @click.option("--tasks", "tasks_spec", default="all", show_default=True,
@@ -44,7 +46,8 @@ from tokenfab.session.loop import run_async
 @click.option("--timeout", "timeout_s", type=float, default=120.0, show_default=True,
               help="seconds per request")
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="embedded engine only: serve this GGUF instead of SmolLM2-135M-Instruct")
+              help="embedded engine only: serve this GGUF (a variant of --model) instead of "
+                   "the shipped file")
 @click.option("--hourly-usd", type=float, default=None, help="serving cost per hour (assumed)")
 @tco_options
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
@@ -63,6 +66,11 @@ def eval_cmd(url: str | None, model: str | None, api_key: str | None, tasks_spec
         raise ConfigError("--url needs --model NAME (the model the server serves)")
     if url is not None and model_file is not None:
         raise ConfigError("--model-file starts the embedded engine; drop it or drop --url")
+    embedded = None
+    if url is None:
+        from tokenfab.engines.embedded import embedded_model
+
+        embedded = embedded_model(model)  # one-line error for an unknown name, before any work
     profile = build_profile(hourly_usd=hourly_usd, **flags)
     taskset = load_tasks(tasks_spec).limited(limit)
     if not taskset.tasks:
@@ -76,23 +84,25 @@ def eval_cmd(url: str | None, model: str | None, api_key: str | None, tasks_spec
         return await evaluate(target_url, name, taskset.tasks, concurrency=concurrency,
                               max_tokens=max_tokens, timeout_s=timeout_s, api_key=api_key)
 
-    if url is not None and model is not None:
+    if embedded is None:
+        assert url is not None and model is not None
         target = {"kind": "openai", "url": url}
         result = run_async(_go(url, model))
     else:
         from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 
-        settings = EngineSettings(model_path=Path(model_file) if model_file else None,
-                                  parallel_slots=concurrency,
-                                  ctx_per_slot=1024 + max_tokens)
-        err.print("tokenfab eval: starting llama-server with "
-                  f"{'the model file' if model_file else 'SmolLM2-135M-Instruct Q4_1'}…",
-                  highlight=False)
+        settings = EngineSettings.for_model(embedded, Path(model_file) if model_file else None,
+                                            parallel_slots=concurrency,
+                                            ctx_per_slot=1024 + max_tokens)
+        what = (f"{model_file} (as {embedded.display})" if model_file
+                else f"{embedded.display} {embedded.shipped_type}")
+        err.print(f"tokenfab eval: starting llama-server with {what}…", highlight=False)
         with LlamaServer(settings) as server:
             err.print(f"  engine ready at {server.url} (llama.cpp {server.version}); "
                       f"{len(taskset.tasks)} items, {concurrency} in flight", highlight=False)
             target = {"kind": "llama.cpp llama-server", "url": server.url,
-                      "version": server.version}
+                      "version": server.version, "embedded_model": embedded.key,
+                      "model_file": str(settings.model_path)}
             result = run_async(_go(server.url, settings.alias))
     cost: EvalCost | None = None
     if profile is not None:

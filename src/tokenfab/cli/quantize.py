@@ -1,5 +1,5 @@
-"""``tokenfab quantize``: re-quantize the embedded model and tabulate speed, memory, energy,
-cost and quality per precision."""
+"""``tokenfab quantize``: re-quantize the embedded models and tabulate speed, memory, energy,
+cost and quality per model and precision."""
 
 from __future__ import annotations
 
@@ -12,16 +12,14 @@ import click
 from pydantic import ValidationError
 
 from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
-from tokenfab.engines.llamacpp import smollm2_gguf
+from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, parse_models
 from tokenfab.errors import ConfigError
 from tokenfab.quant.accuracy import variant_accuracy
 from tokenfab.quant.measure import MeasureSettings, measure_variants
-from tokenfab.quant.models import SHIPPED_TYPE
+from tokenfab.quant.models import Measurement, Variant, reference_note
 from tokenfab.quant.table import build_rows, to_json, to_markdown, to_rich
-from tokenfab.quant.variants import SUPPORTED_TYPES, make_variants, parse_types
+from tokenfab.quant.variants import SUPPORTED_TYPES, default_types, make_variants, parse_types
 from tokenfab.report.console import make_console
-
-DEFAULT_TYPES = ",".join(SUPPORTED_TYPES)
 
 
 def _loadavg_1m() -> float | None:
@@ -45,8 +43,11 @@ def _write(text: str, path: str, flag: str) -> None:
 
 
 @click.command("quantize")
-@click.option("--types", "types_spec", default=DEFAULT_TYPES, show_default=True,
-              help=f"precisions to build and measure ({', '.join(SUPPORTED_TYPES)})")
+@click.option("--model", "models_spec", default=DEFAULT_MODEL, show_default=True,
+              help=f"embedded model(s), comma list: {', '.join(EMBEDDED)}")
+@click.option("--types", "types_spec", default=None,
+              help=f"precisions to build and measure ({', '.join(SUPPORTED_TYPES)}) "
+                   "[default: F16,Q8_0,Q4_0,Q3_K,Q2_K + each model's shipped type]")
 @click.option("--hourly-usd", type=float, default=0.10, show_default=True,
               help="assumed price of this machine, USD per hour")
 @click.option("--chunks", type=int, default=8, show_default=True,
@@ -62,17 +63,18 @@ def _write(text: str, path: str, flag: str) -> None:
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
 @click.option("--markdown", "markdown_path", default=None,
               help="write the Markdown table here ('-' for stdout)")
-def quantize_cmd(types_spec: str, hourly_usd: float, chunks: int, ctx: int, threads: int,
-                 no_rss: bool, eval_tasks: str | None, eval_limit: int, json_path: str | None,
-                 markdown_path: str | None) -> None:
-    """Re-quantize the shipped SmolLM2 Q4_1 GGUF and measure each precision.
+def quantize_cmd(models_spec: str, types_spec: str | None, hourly_usd: float, chunks: int,
+                 ctx: int, threads: int, no_rss: bool, eval_tasks: str | None,
+                 eval_limit: int, json_path: str | None, markdown_path: str | None) -> None:
+    """Re-quantize each embedded model's shipped GGUF and measure every precision.
 
-    Every variant derives from the shipped Q4_1: re-quantizing up (F16, Q8_0) cannot regain
-    precision, it only changes format and speed.
+    Every variant derives from the shipped file (SmolLM2 Q4_1, Gemma-3 Q4_K_M): re-quantizing
+    up (F16, Q8_0) cannot regain precision, it only changes format and speed.
     """
     started = time.perf_counter_ns()
     load_start = _loadavg_1m()
-    types = parse_types(types_spec)
+    models = parse_models(models_spec)
+    types = parse_types(types_spec) if types_spec is not None else None
     if hourly_usd < 0:
         raise ConfigError(f"--hourly-usd {hourly_usd:g}: must be >= 0")
     cpu = local_cpu()
@@ -83,33 +85,42 @@ def quantize_cmd(types_spec: str, hourly_usd: float, chunks: int, ctx: int, thre
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ConfigError(f"--{err['loc'][0]}: {err['msg']}") from None
+    if eval_tasks and eval_limit < 1:
+        raise ConfigError(f"--eval-limit must be >= 1 (got {eval_limit})")
     err_console = make_console(stderr=True)
-    err_console.print(f"quantize: building {', '.join(types)} from the shipped {SHIPPED_TYPE}")
-    variants = make_variants(types)
-    reference, measurements = measure_variants(
-        variants, settings, progress=lambda msg: err_console.print(f"quantize: {msg}"))
-    accuracy = None
-    if eval_tasks:
-        if eval_limit < 1:
-            raise ConfigError(f"--eval-limit must be >= 1 (got {eval_limit})")
-        accuracy = variant_accuracy(variants, eval_tasks, eval_limit,
-                                    progress=lambda msg: err_console.print(f"quantize: {msg}"))
-    rows = build_rows(measurements, hourly_usd, accuracy)
+
+    def say(msg: str) -> None:
+        err_console.print(f"quantize: {msg}", highlight=False)
+
+    measurements: list[Measurement] = []
+    accuracy: dict[tuple[str, str], float] = {}
+    model_docs: list[dict[str, object]] = []
+    for model in models:
+        wanted = types or default_types(model.shipped_type)
+        say(f"{model.key}: building {', '.join(wanted)} from the shipped {model.shipped_type}")
+        variants: list[Variant] = make_variants(wanted, model=model)
+        reference, measured = measure_variants(variants, settings, progress=say)
+        measurements += measured
+        if eval_tasks:
+            accuracy.update(variant_accuracy(variants, eval_tasks, eval_limit, progress=say))
+        model_docs.append({
+            "key": model.key, "model": model.display, "source": str(model.gguf()),
+            "shipped_type": model.shipped_type, "tokenizer": model.tokenizer,
+            "note": model.note, "wheel": model.wheel,
+            "reference": {**reference.model_dump(), "note": reference_note(model.shipped_type)}})
+    rows = build_rows(measurements, hourly_usd, accuracy or None)
     elapsed_s = (time.perf_counter_ns() - started) / 1e9
     to_stdout = "-" in (json_path, markdown_path)
     make_console(stderr=to_stdout).print(to_rich(rows))
     if markdown_path:
         _write(to_markdown(rows), markdown_path, "--markdown")
     if json_path:
-        source = smollm2_gguf()
         doc = to_json(
-            rows,
-            reference=reference.model_dump(),
+            rows, models=model_docs,
             settings={**settings.model_dump(), "cpu_model": cpu.model,
-                      "logical_cores": cpu.logical_cores,
+                      "logical_cores": cpu.logical_cores, "eval_tasks": eval_tasks,
+                      "eval_limit": eval_limit if eval_tasks else None,
                       "loadavg_1m_start": load_start, "loadavg_1m_end": _loadavg_1m(),
                       "power_w_provenance": "assumed (Cloud Carbon Footprint coefficients)"},
-            source={"path": str(source), "type": SHIPPED_TYPE,
-                    "model": "SmolLM2-135M-Instruct"},
             usd_per_hour=hourly_usd, elapsed_s=round(elapsed_s, 2))
         _write(json.dumps(doc, indent=2) + "\n", json_path, "--json")

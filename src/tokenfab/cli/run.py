@@ -9,7 +9,8 @@ import click
 
 from tokenfab.cli.options import build_config, load_options, write_json
 from tokenfab.cost.local_cpu import local_cpu
-from tokenfab.engines.llamacpp import EngineSettings, LlamaServer, smollm2_gguf
+from tokenfab.engines.embedded import smollm2_gguf
+from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
 from tokenfab.roofline.loading import load_model

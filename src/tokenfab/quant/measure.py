@@ -9,7 +9,8 @@ Per variant (all ``measured`` unless said):
 - perplexity and KL divergence on the shipped public-domain corpus with
   ``llama-perplexity -c CTX --chunks N``: the F16 variant writes the base logits once
   (``--kl-divergence-base``), each variant is then scored against them (``--kl-divergence``).
-  The F16 file is a re-encoding of the shipped Q4_1, i.e. the best reference available here.
+  The F16 file is a re-encoding of the shipped file, i.e. the best reference available here.
+  One model per call: KL divergence only compares files that share a vocabulary.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tokenfab.energy import probe_meter
 from tokenfab.engines.build import cache_root, find_tool
+from tokenfab.engines.embedded import embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.errors import EngineError
 from tokenfab.quant.models import REFERENCE_TYPE, Measurement, Variant
@@ -102,13 +104,13 @@ def bench(variant: Variant, s: MeasureSettings) -> tuple[BenchSpeeds, float | No
     tool = str(_tool("llama-bench"))
     common = ["-m", variant.path, "-r", str(s.bench_reps), "-t", str(s.threads), "-o", "json"]
     pp_out, _ = run_tool([tool, *common, "-p", str(s.bench_prompt_tokens), "-n", "0"],
-                      f"{variant.quant_type}-bench-pp.log")
+                      f"{variant.model}-{variant.quant_type}-bench-pp.log")
     meter = probe_meter("modelled", idle_w=s.idle_w, busy_w=s.busy_w)
     assert meter is not None
     try:
         window = meter.begin()
         tg_out, _ = run_tool([tool, *common, "-p", "0", "-n", str(s.bench_gen_tokens)],
-                             f"{variant.quant_type}-bench-tg.log")
+                             f"{variant.model}-{variant.quant_type}-bench-tg.log")
         energy = meter.end(window)
     finally:
         meter.close()
@@ -121,8 +123,8 @@ def bench(variant: Variant, s: MeasureSettings) -> tuple[BenchSpeeds, float | No
 
 def resident_bytes(variant: Variant, s: MeasureSettings) -> int | None:
     """VmRSS of llama-server serving this file after one 8-token completion."""
-    settings = EngineSettings(model_path=Path(variant.path), parallel_slots=1, ctx_per_slot=512,
-                              threads=s.threads)
+    settings = EngineSettings.for_model(embedded_model(variant.model), Path(variant.path),
+                                        parallel_slots=1, ctx_per_slot=512, threads=s.threads)
     with LlamaServer(settings) as server:
         with httpx.Client(timeout=60.0) as client:
             client.post(f"{server.url}/v1/completions",
@@ -143,7 +145,7 @@ def reference_logits(ref: Variant, corpus: Path, logits: Path,
                      s: MeasureSettings) -> Reference:
     """Write the base logits of the reference file; its perplexity comes for free."""
     cmd = [*_ppl_cmd(ref.path, corpus, s), "--kl-divergence-base", str(logits)]
-    out = "\n".join(run_tool(cmd, "reference-ppl.log"))
+    out = "\n".join(run_tool(cmd, f"{ref.model}-reference-ppl.log"))
     ppl, err = parse_ppl(out)
     return Reference(quant_type=ref.quant_type, ppl=ppl, ppl_err=err)
 
@@ -153,33 +155,38 @@ def ppl_kld(variant: Variant, corpus: Path, logits: Path,
     """(perplexity, ± error, mean KL divergence vs the base logits)."""
     cmd = [*_ppl_cmd(variant.path, corpus, s), "--kl-divergence-base", str(logits),
            "--kl-divergence"]
-    out = "\n".join(run_tool(cmd, f"{variant.quant_type}-kld.log"))
+    out = "\n".join(run_tool(cmd, f"{variant.model}-{variant.quant_type}-kld.log"))
     ppl, err = parse_ppl(out)
     return ppl, err, parse_kld(out)
 
 
 def measure_variants(variants: list[Variant], s: MeasureSettings,
                      progress: Progress | None = None) -> tuple[Reference, list[Measurement]]:
-    """Measure every variant; the F16 reference is made (cached) even when not listed."""
+    """Measure every variant of one model; its F16 reference is made (cached) when not listed."""
     say = progress or (lambda _msg: None)
+    models = {v.model for v in variants}
+    if len(models) != 1:
+        raise ValueError(f"measure_variants takes variants of one model, got {sorted(models)}")
+    model = embedded_model(models.pop())
     ref = next((v for v in variants if v.quant_type == REFERENCE_TYPE), None)
     if ref is None:
-        ref = make_variants([REFERENCE_TYPE])[0]
+        ref = make_variants([REFERENCE_TYPE], model=model)[0]
     results: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="tokenfab-quant-") as tmp:
         corpus = Path(tmp) / "corpus.txt"
         corpus.write_text(corpus_text(), encoding="utf-8")
         logits = Path(tmp) / "base.logits"
-        say(f"reference logits ({ref.quant_type}, {s.chunks} chunks × {s.ctx} tokens)")
+        say(f"{model.key}: reference logits ({ref.quant_type}, {s.chunks} chunks × {s.ctx} "
+            "tokens)")
         reference = reference_logits(ref, corpus, logits, s)
         for v in variants:
-            say(f"{v.quant_type}: llama-bench")
+            say(f"{model.key} {v.quant_type}: llama-bench")
             speeds, power_w, decode_s = bench(v, s)
             rss: int | None = None
             if s.rss:
-                say(f"{v.quant_type}: resident memory (llama-server)")
+                say(f"{model.key} {v.quant_type}: resident memory (llama-server)")
                 rss = resident_bytes(v, s)
-            say(f"{v.quant_type}: perplexity + KL divergence")
+            say(f"{model.key} {v.quant_type}: perplexity + KL divergence")
             ppl, err, kld = ppl_kld(v, corpus, logits, s)
             results.append(Measurement(
                 variant=v, decode_tok_per_s=speeds.decode_tok_per_s,

@@ -1,8 +1,9 @@
 """Frozen values of the quantization study: a variant file, what was measured on it, a row.
 
-Every variant derives from the shipped SmolLM2-135M-Instruct Q4_1 GGUF. Re-quantizing it UP
-(F16, Q8_0) cannot regain the precision Q4_1 threw away: it only changes the storage format
-and so the speed; re-quantizing DOWN (Q4_0, Q3_K, Q2_K) compounds the Q4_1 error.
+Every variant derives from the GGUF file an embedded model ships (SmolLM2-135M-Instruct Q4_1,
+Gemma-3-270M Q4_K_M). Re-quantizing it UP (F16, Q8_0) cannot regain the precision the shipped
+file threw away: it only changes the storage format and so the speed; re-quantizing DOWN
+(Q4_0, Q3_K, Q2_K) compounds the shipped file's error.
 """
 
 from __future__ import annotations
@@ -11,12 +12,27 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SHIPPED_TYPE = "Q4_1"
-REQUANT_NOTE = f"re-quantized from {SHIPPED_TYPE}: cannot regain precision"
-SHIPPED_NOTE = f"shipped {SHIPPED_TYPE} file, not re-quantized"
+SHIPPED_TYPE = "Q4_1"  # SmolLM2's shipped precision: the default model's
 REFERENCE_TYPE = "F16"
-REFERENCE_NOTE = (f"KL reference = F16 re-encoding of the shipped {SHIPPED_TYPE}: the highest "
-                  "precision available here (no original FP16/BF16 weights are shipped)")
+DEFAULT_MODEL_KEY = "smollm2-135m"
+
+
+def requant_note(shipped_type: str = SHIPPED_TYPE) -> str:
+    return f"re-quantized from {shipped_type}: cannot regain precision"
+
+
+def shipped_note(shipped_type: str = SHIPPED_TYPE) -> str:
+    return f"shipped {shipped_type} file, not re-quantized"
+
+
+def reference_note(shipped_type: str = SHIPPED_TYPE) -> str:
+    return (f"KL reference = F16 re-encoding of the shipped {shipped_type}: the highest "
+            "precision available here (no original FP16/BF16 weights are shipped)")
+
+
+REQUANT_NOTE = requant_note()
+SHIPPED_NOTE = shipped_note()
+REFERENCE_NOTE = reference_note()
 
 Provenance = Literal["measured", "modelled", "assumed"]
 
@@ -26,6 +42,7 @@ class Variant(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    model: str = Field(default=DEFAULT_MODEL_KEY, description="embedded model key")
     quant_type: str = Field(description="precision label, e.g. Q3_K")
     llama_type: str = Field(description="type name passed to llama-quantize, e.g. Q3_K_M")
     path: str = Field(description="the GGUF file")
@@ -57,6 +74,7 @@ class QuantRow(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    model: str = DEFAULT_MODEL_KEY
     precision: str
     file_mb: float
     rss_mb: float | None

@@ -10,6 +10,10 @@ Per row (MB = 10^6 bytes):
                           measured speed)
     ppl, kld            = llama-perplexity on the shipped corpus         (measured)
     accuracy            = task accuracy from ``tokenfab eval`` when given, else "-"
+
+Several models may share one table (one row per model × precision). PPL and KL compare the
+precisions of ONE model: across models the tokenizers differ (a token is a different amount of
+text), so across models compare accuracy, speed and price, not PPL.
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ from rich.table import Table
 
 from tokenfab.cost.tco import usd_per_mtok
 from tokenfab.quant.models import (
-    REFERENCE_NOTE,
-    REQUANT_NOTE,
     SHIPPED_TYPE,
     Measurement,
     Provenance,
     QuantRow,
+    reference_note,
+    requant_note,
 )
 
-SCHEMA = "tokenfab.quantize/1"
+SCHEMA = "tokenfab.quantize/2"
+CROSS_MODEL_NOTE = ("PPL and KL compare precisions of one model (tokenizers differ across "
+                    "models); compare models by accuracy, speed and price.")
 BYTES_PER_MB = 1e6
 
 # (field, header, format, provenance)
@@ -70,11 +76,15 @@ def to_mb(n_bytes: int | None) -> float | None:
     return None if n_bytes is None else n_bytes / BYTES_PER_MB
 
 
+Accuracy = Mapping[tuple[str, str], float]  # (model key, precision) -> accuracy
+
+
 def build_row(m: Measurement, usd_per_hour: float,
-              accuracy: Mapping[str, float] | None = None) -> QuantRow:
+              accuracy: Accuracy | None = None) -> QuantRow:
     """One table row from one variant's measurement (formulas in the module docstring)."""
     decode = m.decode_tok_per_s
     return QuantRow(
+        model=m.variant.model,
         precision=m.variant.quant_type,
         file_mb=m.variant.file_size_bytes / BYTES_PER_MB,
         rss_mb=to_mb(m.rss_bytes),
@@ -85,14 +95,14 @@ def build_row(m: Measurement, usd_per_hour: float,
         ppl=m.ppl,
         ppl_err=m.ppl_err,
         kld=m.kld,
-        accuracy=(accuracy or {}).get(m.variant.quant_type),
+        accuracy=(accuracy or {}).get((m.variant.model, m.variant.quant_type)),
         derived_from=m.variant.derived_from,
         note=m.variant.note,
     )
 
 
 def build_rows(measurements: Sequence[Measurement], usd_per_hour: float,
-               accuracy: Mapping[str, float] | None = None) -> list[QuantRow]:
+               accuracy: Accuracy | None = None) -> list[QuantRow]:
     """Rows in the order measured."""
     return [build_row(m, usd_per_hour, accuracy) for m in measurements]
 
@@ -106,7 +116,7 @@ def cell(value: float | None, fmt: str) -> str:
 
 def _cells(row: QuantRow) -> list[str]:
     values = row.model_dump()
-    out = [row.precision]
+    out = [row.model, row.precision]
     for field, _header, fmt, _prov in COLUMNS:
         text = cell(values[field], fmt)
         if field == "ppl" and text != "-" and row.ppl_err is not None:
@@ -115,48 +125,60 @@ def _cells(row: QuantRow) -> list[str]:
     return out
 
 
-def honesty_note(source_type: str = SHIPPED_TYPE) -> str:
-    """The line every table and JSON document carries."""
-    return (f"All variants derive from the shipped {source_type} file ({REQUANT_NOTE}); "
-            "F16/Q8_0 change format and speed only. " + REFERENCE_NOTE + ".")
+def honesty_note(source_type: str = SHIPPED_TYPE, model: str | None = None) -> str:
+    """The line every table and JSON document carries (one per model)."""
+    who = f"{model}: a" if model else "A"
+    return (f"{who}ll variants derive from the shipped {source_type} file "
+            f"({requant_note(source_type)}); types above {source_type} change format and speed "
+            f"only. {reference_note(source_type)}.")
+
+
+def honesty_notes(rows: Sequence[QuantRow]) -> list[str]:
+    """One honesty note per model in the rows, plus the cross-model note when several."""
+    shipped = {r.model: r.derived_from for r in rows}
+    notes = [honesty_note(t, m if len(shipped) > 1 else None) for m, t in shipped.items()]
+    return notes + ([CROSS_MODEL_NOTE] if len(shipped) > 1 else [])
+
+
+def _derived(r: QuantRow) -> str:
+    return "shipped" if r.precision == r.derived_from else r.derived_from
 
 
 def to_markdown(rows: Sequence[QuantRow]) -> str:
-    """A GitHub Markdown table, provenance in the header, the honesty note below it."""
-    headers = ["precision"] + [f"{h} ({p})" for _f, h, _fmt, p in COLUMNS] + ["derived from"]
+    """A GitHub Markdown table, provenance in the header, the honesty notes below it."""
+    headers = ["model", "precision"] + [f"{h} ({p})" for _f, h, _fmt, p in COLUMNS] + [
+        "derived from"]
     lines = ["| " + " | ".join(headers) + " |",
-             "|" + "|".join(["---"] + ["---:"] * len(COLUMNS) + ["---"]) + "|"]
+             "|" + "|".join(["---", "---"] + ["---:"] * len(COLUMNS) + ["---"]) + "|"]
     for r in rows:
-        derived = "shipped" if r.precision == r.derived_from else r.derived_from
-        lines.append("| " + " | ".join([*_cells(r), derived]) + " |")
-    return "\n".join(lines) + "\n\n" + honesty_note() + "\n"
+        lines.append("| " + " | ".join([*_cells(r), _derived(r)]) + " |")
+    return "\n".join(lines) + "\n\n" + "\n\n".join(honesty_notes(rows)) + "\n"
 
 
 def to_rich(rows: Sequence[QuantRow]) -> Table:
     """The same table for the terminal."""
-    table = Table(title="Quantization economics (SmolLM2-135M-Instruct, llama.cpp CPU)",
-                  caption=honesty_note())
+    table = Table(title="Quantization economics (llama.cpp CPU)",
+                  caption="\n".join(honesty_notes(rows)))
+    table.add_column("model")
     table.add_column("precision")
     for _f, header, _fmt, prov in COLUMNS:
         table.add_column(f"{header}\n[dim]{prov}[/dim]", justify="right")
     table.add_column("derived from")
-    for r in rows:
-        derived = "shipped" if r.precision == r.derived_from else r.derived_from
-        table.add_row(*_cells(r), derived)
+    for i, r in enumerate(rows):
+        next_model = rows[i + 1].model if i + 1 < len(rows) else r.model
+        table.add_row(*_cells(r), _derived(r), end_section=next_model != r.model)
     return table
 
 
-def to_json(rows: Sequence[QuantRow], *, reference: Mapping[str, Any],
-            settings: Mapping[str, Any], source: Mapping[str, Any],
-            usd_per_hour: float, elapsed_s: float) -> dict[str, Any]:
-    """The ``tokenfab.quantize/1`` document."""
+def to_json(rows: Sequence[QuantRow], *, models: Sequence[Mapping[str, Any]],
+            settings: Mapping[str, Any], usd_per_hour: float,
+            elapsed_s: float) -> dict[str, Any]:
+    """The ``tokenfab.quantize/2`` document: ``models`` holds, per model, its source file,
+    shipped type, KL reference and honesty note; ``rows`` one entry per model × precision."""
     return {
         "schema": SCHEMA,
-        "derived_from": SHIPPED_TYPE,
-        "note": REQUANT_NOTE,
-        "honesty": honesty_note(),
-        "source": dict(source),
-        "reference": {**reference, "note": REFERENCE_NOTE},
+        "models": [dict(m) for m in models],
+        "honesty": honesty_notes(rows),
         "settings": dict(settings),
         "usd_per_hour": usd_per_hour,
         "usd_per_hour_provenance": "assumed",

@@ -1,8 +1,9 @@
-"""Re-quantize the shipped GGUF with ``llama-quantize`` and cache the results.
+"""Re-quantize an embedded model's shipped GGUF with ``llama-quantize`` and cache the results.
 
 Each output is cached as ``$TOKENFAB_CACHE/quant/<source sha256[:16]>-<TYPE>.gguf``, so a
-second run costs nothing. The shipped Q4_1 file is used as is. Every other variant derives
-from it: going UP (F16, Q8_0) cannot regain precision, it only changes format and speed.
+second run costs nothing. The shipped file (SmolLM2 Q4_1, Gemma-3 Q4_K_M) is used as is. Every
+other variant derives from it: going UP (more bits per weight than the shipped type: F16,
+Q8_0) cannot regain precision, it only changes format and speed; going DOWN compounds errors.
 """
 
 from __future__ import annotations
@@ -13,20 +14,25 @@ import subprocess
 from pathlib import Path
 
 from tokenfab.engines.build import cache_root, find_tool
-from tokenfab.engines.llamacpp import smollm2_gguf
+from tokenfab.engines.embedded import EmbeddedModel, embedded_model
 from tokenfab.errors import ConfigError, EngineError
-from tokenfab.quant.models import REQUANT_NOTE, SHIPPED_NOTE, SHIPPED_TYPE, Variant
+from tokenfab.quant.models import SHIPPED_TYPE, Variant, requant_note, shipped_note
 
 # precision label -> llama-quantize type name, highest precision first
 SUPPORTED_TYPES: dict[str, str] = {
     "F16": "F16",
     "Q8_0": "Q8_0",
     "Q4_1": "Q4_1",
+    "Q4_K": "Q4_K_M",
     "Q4_0": "Q4_0",
     "Q3_K": "Q3_K_M",
     "Q2_K": "Q2_K",
 }
-_UP_TYPES = ("F16", "Q8_0")
+# approximate bits per weight (block layout: 32 weights + scales; K "_M" mixes averaged over
+# tensors): orders the types, which decides whether a re-quantization goes up or down
+BITS_PER_WEIGHT: dict[str, float] = {"F16": 16.0, "Q8_0": 8.5, "Q4_1": 5.0, "Q4_K": 4.89,
+                                     "Q4_0": 4.5, "Q3_K": 3.91, "Q2_K": 2.96}
+_ALIASES = {"Q3_K_M": "Q3_K", "Q4_K_M": "Q4_K"}
 QUANTIZE_TIMEOUT_S = 600
 
 
@@ -38,8 +44,7 @@ def parse_types(spec: str | list[str]) -> list[str]:
         name = raw.strip().upper()
         if not name:
             continue
-        if name == "Q3_K_M":
-            name = "Q3_K"
+        name = _ALIASES.get(name, name)
         if name not in SUPPORTED_TYPES:
             raise ConfigError(f"--types {raw.strip()}: unsupported; choose from "
                               f"{', '.join(SUPPORTED_TYPES)}")
@@ -50,13 +55,19 @@ def parse_types(spec: str | list[str]) -> list[str]:
     return out
 
 
-def variant_note(quant_type: str) -> str:
+def default_types(shipped_type: str = SHIPPED_TYPE) -> list[str]:
+    """F16, Q8_0, Q4_0, Q3_K, Q2_K and the shipped type, highest precision first."""
+    names = {"F16", "Q8_0", "Q4_0", "Q3_K", "Q2_K", shipped_type}
+    return sorted(names, key=lambda n: -BITS_PER_WEIGHT[n])
+
+
+def variant_note(quant_type: str, shipped_type: str = SHIPPED_TYPE) -> str:
     """The honesty note shown beside every figure of this variant."""
-    if quant_type == SHIPPED_TYPE:
-        return SHIPPED_NOTE
-    if quant_type in _UP_TYPES:
-        return f"{REQUANT_NOTE} (format/speed change only)"
-    return f"{REQUANT_NOTE} (errors compound)"
+    if quant_type == shipped_type:
+        return shipped_note(shipped_type)
+    if BITS_PER_WEIGHT[quant_type] > BITS_PER_WEIGHT[shipped_type]:
+        return f"{requant_note(shipped_type)} (format/speed change only)"
+    return f"{requant_note(shipped_type)} (errors compound)"
 
 
 def source_digest(path: Path) -> str:
@@ -89,13 +100,17 @@ def _quantize(tool: Path, source: Path, out: Path, llama_type: str) -> None:
 
 
 def make_variants(types: list[str], out_dir: Path | None = None,
-                  source: Path | None = None) -> list[Variant]:
+                  source: Path | None = None,
+                  model: EmbeddedModel | None = None) -> list[Variant]:
     """One :class:`Variant` per type, quantizing (or reusing the cached file) as needed.
 
-    ``out_dir`` defaults to ``$TOKENFAB_CACHE/quant``; ``source`` to the shipped Q4_1 GGUF.
+    ``model`` defaults to SmolLM2-135M; ``source`` to its shipped GGUF (whose precision is
+    ``model.shipped_type``); ``out_dir`` to ``$TOKENFAB_CACHE/quant``.
     """
     names = parse_types(types)
-    src = source or smollm2_gguf()
+    m = model or embedded_model(None)
+    shipped = m.shipped_type
+    src = source or m.gguf()
     if not src.is_file():
         raise ConfigError(f"source model {src} does not exist; pass an existing GGUF")
     directory = out_dir or cache_root() / "quant"
@@ -103,7 +118,7 @@ def make_variants(types: list[str], out_dir: Path | None = None,
     key: str | None = None
     for name in names:
         llama_type = SUPPORTED_TYPES[name]
-        if name == SHIPPED_TYPE:
+        if name == shipped:
             path = src
         else:
             key = key or source_digest(src)[:16]
@@ -120,7 +135,7 @@ def make_variants(types: list[str], out_dir: Path | None = None,
                                       "set TOKENFAB_CACHE to a writable folder") from None
                 _quantize(tool, src, path, llama_type)
         variants.append(Variant(
-            quant_type=name, llama_type=llama_type, path=str(path),
-            file_size_bytes=path.stat().st_size, derived_from=SHIPPED_TYPE,
-            requantized=name != SHIPPED_TYPE, note=variant_note(name)))
+            model=m.key, quant_type=name, llama_type=llama_type, path=str(path),
+            file_size_bytes=path.stat().st_size, derived_from=shipped,
+            requantized=name != shipped, note=variant_note(name, shipped)))
     return variants

@@ -11,7 +11,7 @@ from tokenfab.errors import ConfigError
 
 @pytest.mark.parametrize(
     ("args", "needle"),
-    [(["--types", "Q5_K"], "choose from F16, Q8_0, Q4_1, Q4_0, Q3_K, Q2_K"),
+    [(["--types", "Q5_K"], "choose from F16, Q8_0, Q4_1, Q4_K, Q4_0, Q3_K, Q2_K"),
      (["--types", ","], "--types is empty"),
      (["--hourly-usd", "-1"], "--hourly-usd -1: must be >= 0")],
 )

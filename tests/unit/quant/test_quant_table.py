@@ -7,7 +7,7 @@ import json
 import pytest
 
 import tokenfab.quant as quant
-from tokenfab.quant.models import REQUANT_NOTE, Measurement, Variant
+from tokenfab.quant.models import REQUANT_NOTE, Measurement, QuantRow, Variant
 from tokenfab.quant.table import (
     PROVENANCE,
     SCHEMA,
@@ -25,10 +25,12 @@ from tokenfab.quant.variants import variant_note
 
 def _m(quant_type: str = "Q4_0", *, size: int = 91_700_000, rss: int | None = 150_000_000,
        decode: float | None = 100.0, prefill: float | None = 400.0,
-       power: float | None = 16.0, ppl: float | None = 8.0, kld: float | None = 0.5) -> Measurement:
-    v = Variant(quant_type=quant_type, llama_type=quant_type, path=f"/x/{quant_type}.gguf",
-                file_size_bytes=size, requantized=quant_type != "Q4_1",
-                note=variant_note(quant_type))
+       power: float | None = 16.0, ppl: float | None = 8.0, kld: float | None = 0.5,
+       model: str = "smollm2-135m", shipped: str = "Q4_1") -> Measurement:
+    v = Variant(model=model, quant_type=quant_type, llama_type=quant_type,
+                path=f"/x/{quant_type}.gguf", file_size_bytes=size,
+                requantized=quant_type != shipped, derived_from=shipped,
+                note=variant_note(quant_type, shipped))
     return Measurement(variant=v, decode_tok_per_s=decode, prefill_tok_per_s=prefill,
                        rss_bytes=rss, ppl=ppl, ppl_err=0.5 if ppl else None, kld=kld,
                        avg_power_w=power, decode_s=1.0)
@@ -72,14 +74,25 @@ def test_row_carries_measurements_and_honesty_note() -> None:
 @pytest.mark.parametrize(
     ("quant_type", "fragment"),
     [("F16", "format/speed change only"), ("Q8_0", "format/speed change only"),
-     ("Q3_K", "errors compound"), ("Q4_1", "not re-quantized")],
+     ("Q3_K", "errors compound"), ("Q4_1", "not re-quantized"), ("Q4_K", "errors compound")],
 )
 def test_variant_notes(quant_type: str, fragment: str) -> None:
     assert fragment in variant_note(quant_type)
 
 
+@pytest.mark.parametrize(
+    ("quant_type", "fragment"),
+    # Gemma ships Q4_K_M (~4.9 bits/weight): Q4_1 (5.0) is a step UP, Q4_0 (4.5) a step down
+    [("Q4_K", "shipped Q4_K file"), ("Q4_1", "format/speed change only"),
+     ("Q4_0", "errors compound"), ("F16", "re-quantized from Q4_K")],
+)
+def test_variant_notes_follow_the_shipped_type(quant_type: str, fragment: str) -> None:
+    assert fragment in variant_note(quant_type, "Q4_K")
+
+
 def test_accuracy_column_filled_only_when_given() -> None:
-    rows = build_rows([_m("Q4_1"), _m("Q4_0")], 0.10, accuracy={"Q4_1": 0.42})
+    rows = build_rows([_m("Q4_1"), _m("Q4_0")], 0.10,
+                      accuracy={("smollm2-135m", "Q4_1"): 0.42, ("gemma3-270m", "Q4_0"): 0.9})
     assert [r.accuracy for r in rows] == [0.42, None]
     md = to_markdown(rows)
     assert "42.0%" in md
@@ -97,9 +110,9 @@ def test_markdown_has_provenance_missing_dashes_and_note() -> None:
     md = to_markdown(rows)
     lines = md.splitlines()
     assert "J/token (modelled)" in lines[0] and "$/1M out (assumed)" in lines[0]
-    assert lines[2].startswith("| Q4_1 |") and lines[2].endswith("| shipped |")
+    assert lines[2].startswith("| smollm2-135m | Q4_1 |") and lines[2].endswith("| shipped |")
     f16 = lines[3].split(" | ")
-    assert f16[2] == "-"  # RSS skipped
+    assert f16[3] == "-"  # RSS skipped
     assert lines[3].endswith("| Q4_1 |")
     assert "cannot regain precision" in md and "F16 re-encoding" in md
 
@@ -110,20 +123,42 @@ def test_rich_table_has_every_row() -> None:
     assert "cannot regain precision" in str(table.caption)
 
 
+def _two_models() -> list[QuantRow]:
+    return build_rows([_m("Q4_1"), _m("Q4_0"), _m("Q4_K", model="gemma3-270m", shipped="Q4_K"),
+                       _m("Q2_K", model="gemma3-270m", shipped="Q4_K")], 0.10)
+
+
 def test_json_document_contract() -> None:
-    rows = build_rows([_m("Q4_1"), _m("Q4_0")], 0.10)
-    doc = to_json(rows, reference={"quant_type": "F16", "ppl": 7.4, "ppl_err": 1.2},
-                  settings={"chunks": 2}, source={"type": "Q4_1"}, usd_per_hour=0.10,
-                  elapsed_s=1.0)
+    rows = _two_models()
+    models = [{"key": "smollm2-135m", "shipped_type": "Q4_1"},
+              {"key": "gemma3-270m", "shipped_type": "Q4_K"}]
+    doc = to_json(rows, models=models, settings={"chunks": 2}, usd_per_hour=0.10, elapsed_s=1.0)
     doc = json.loads(json.dumps(doc))
-    assert doc["schema"] == SCHEMA == "tokenfab.quantize/1"
-    assert doc["derived_from"] == "Q4_1"
-    assert doc["note"] == "re-quantized from Q4_1: cannot regain precision"
+    assert doc["schema"] == SCHEMA == "tokenfab.quantize/2"
+    assert [m["key"] for m in doc["models"]] == ["smollm2-135m", "gemma3-270m"]
     assert set(PROVENANCE) == {c[0] for c in quant.table.COLUMNS}
     assert doc["provenance"]["j_per_token"].startswith("modelled")
     assert doc["provenance"]["usd_per_mtok_output"].startswith("assumed")
-    assert [r["precision"] for r in doc["rows"]] == ["Q4_1", "Q4_0"]
-    assert all(r["derived_from"] == "Q4_1" and r["note"] for r in doc["rows"])
+    assert [(r["model"], r["precision"]) for r in doc["rows"]] == [
+        ("smollm2-135m", "Q4_1"), ("smollm2-135m", "Q4_0"), ("gemma3-270m", "Q4_K"),
+        ("gemma3-270m", "Q2_K")]
+    assert [r["derived_from"] for r in doc["rows"]] == ["Q4_1", "Q4_1", "Q4_K", "Q4_K"]
+    honesty = doc["honesty"]
+    assert honesty[0].startswith("smollm2-135m: all variants derive from the shipped Q4_1")
+    assert honesty[1].startswith("gemma3-270m: all variants derive from the shipped Q4_K")
+    assert "tokenizers differ" in honesty[2]
+
+
+def test_one_model_has_one_honesty_note_and_no_cross_model_note() -> None:
+    rows = build_rows([_m("Q4_1")], 0.10)
+    md = to_markdown(rows)
+    assert "All variants derive from the shipped Q4_1" in md and "tokenizers differ" not in md
+
+
+def test_markdown_marks_each_models_shipped_row() -> None:
+    lines = to_markdown(_two_models()).splitlines()
+    assert lines[4].startswith("| gemma3-270m | Q4_K |") and lines[4].endswith("| shipped |")
+    assert lines[5].endswith("| Q4_K |")
 
 
 def test_public_surface() -> None:

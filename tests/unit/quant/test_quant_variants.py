@@ -25,8 +25,9 @@ def test_parse_types(spec: str | list[str], expected: list[str]) -> None:
 def test_unknown_type_lists_supported(spec: str) -> None:
     with pytest.raises(ConfigError) as exc:
         parse_types(spec)
-    assert "F16, Q8_0, Q4_1, Q4_0, Q3_K, Q2_K" in str(exc.value)
-    assert list(SUPPORTED_TYPES)[4:] == ["Q3_K", "Q2_K"] and SUPPORTED_TYPES["Q3_K"] == "Q3_K_M"
+    assert "F16, Q8_0, Q4_1, Q4_K, Q4_0, Q3_K, Q2_K" in str(exc.value)
+    assert list(SUPPORTED_TYPES)[5:] == ["Q3_K", "Q2_K"] and SUPPORTED_TYPES["Q3_K"] == "Q3_K_M"
+    assert SUPPORTED_TYPES["Q4_K"] == "Q4_K_M"
 
 
 def _script(tmp_path: Path, body: str) -> Path:
@@ -90,3 +91,28 @@ def test_missing_quantizer(tmp_path: Path, source: Path,
     monkeypatch.setattr(mod, "find_tool", lambda name: None)
     with pytest.raises(EngineError, match="not built"):
         make_variants(["F16"], tmp_path / "c", source)
+
+
+@pytest.mark.parametrize(
+    ("shipped", "expected"),
+    [("Q4_1", ["F16", "Q8_0", "Q4_1", "Q4_0", "Q3_K", "Q2_K"]),
+     ("Q4_K", ["F16", "Q8_0", "Q4_K", "Q4_0", "Q3_K", "Q2_K"])],
+)
+def test_default_types_put_the_shipped_type_in_precision_order(shipped: str,
+                                                               expected: list[str]) -> None:
+    assert mod.default_types(shipped) == expected
+
+
+def test_variants_of_another_model_name_it_and_its_shipped_type(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokenfab.engines.embedded import EMBEDDED
+
+    src = tmp_path / "gemma.Q4_K_M.gguf"
+    src.write_bytes(b"GGUF" + b"\1" * 100)
+    tool = _script(tmp_path, 'cp "$2" "$3"')
+    monkeypatch.setattr(mod, "find_tool", lambda name: tool)
+    shipped, down = make_variants(["Q4_K_M", "Q2_K"], tmp_path / "c", src,
+                                  model=EMBEDDED["gemma3-270m"])
+    assert (shipped.model, shipped.path, shipped.requantized) == ("gemma3-270m", str(src), False)
+    assert shipped.note == "shipped Q4_K file, not re-quantized"
+    assert down.derived_from == "Q4_K" and down.note.startswith("re-quantized from Q4_K")
