@@ -73,7 +73,7 @@ def test_unknown_model_is_one_line_error() -> None:
 def test_the_same_table_across_two_models() -> None:
     """SmolLM2 (Q4_1) and Gemma-3-270M (Q4_K_M, assembled from its part wheels) in one table."""
     proc = tokenfab("quantize", "--model", "smollm2-135m,gemma3-270m", "--types", "Q4_1,Q4_K",
-                    "--chunks", "2", "--ctx", "64", "--no-rss", "--eval-tasks", "arithmetic",
+                    "--chunks", "2", "--no-rss", "--eval-tasks", "arithmetic",
                     "--eval-limit", "3", "--json", "-", timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(proc.stdout)

@@ -15,7 +15,12 @@ from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
 from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, parse_models
 from tokenfab.errors import ConfigError
 from tokenfab.quant.accuracy import variant_accuracy
-from tokenfab.quant.measure import MeasureSettings, measure_variants
+from tokenfab.quant.measure import (
+    MIN_KLD_TOKENS,
+    MeasureSettings,
+    measure_variants,
+    scored_tokens,
+)
 from tokenfab.quant.models import Measurement, Variant, reference_note
 from tokenfab.quant.table import build_rows, to_json, to_markdown, to_rich
 from tokenfab.quant.variants import SUPPORTED_TYPES, default_types, make_variants, parse_types
@@ -85,6 +90,10 @@ def quantize_cmd(models_spec: str, types_spec: str | None, hourly_usd: float, ch
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ConfigError(f"--{err['loc'][0]}: {err['msg']}") from None
+    if scored_tokens(ctx, chunks) < MIN_KLD_TOKENS:
+        raise ConfigError(f"--chunks {chunks} × --ctx {ctx} scores {scored_tokens(ctx, chunks)} "
+                          f"tokens; llama-perplexity reports KL divergence from "
+                          f"{MIN_KLD_TOKENS}: raise --chunks or --ctx")
     if eval_tasks and eval_limit < 1:
         raise ConfigError(f"--eval-limit must be >= 1 (got {eval_limit})")
     err_console = make_console(stderr=True)

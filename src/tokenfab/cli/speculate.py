@@ -9,6 +9,7 @@ from dataclasses import asdict
 import click
 from rich.table import Table
 
+from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, embedded_model
 from tokenfab.errors import ConfigError
 from tokenfab.quant.speculate import SpecConfig, run_speculation
 from tokenfab.quant.variants import make_variants
@@ -17,6 +18,8 @@ from tokenfab.report.fmt import num, usd
 
 
 @click.command("speculate")
+@click.option("--model", "model_key", default=DEFAULT_MODEL, show_default=True,
+              help=f"embedded model: {', '.join(EMBEDDED)}")
 @click.option("--requests", "n", type=int, default=4, show_default=True,
               help="requests per workload and configuration")
 @click.option("--max-tokens", type=int, default=96, show_default=True)
@@ -26,25 +29,29 @@ from tokenfab.report.fmt import num, usd
               help="tokens drafted per step")
 @click.option("--hourly-usd", type=float, default=0.10, show_default=True)
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
-def speculate_cmd(n: int, max_tokens: int, draft: str, draft_max: int, hourly_usd: float,
+def speculate_cmd(model_key: str, n: int, max_tokens: int, draft: str, draft_max: int,
+                  hourly_usd: float,
                   json_path: str | None) -> None:
     """Prompt lookup and draft-model decoding vs plain decoding, on copy and free workloads."""
     if n < 1 or max_tokens < 8 or draft_max < 1:
         raise ConfigError("--requests >= 1, --max-tokens >= 8 and --draft-max >= 1 are needed")
     if hourly_usd < 0:
         raise ConfigError(f"--hourly-usd must be >= 0 (got {hourly_usd:g})")
+    model = embedded_model(model_key)
     configs = [SpecConfig("none", ("--spec-type", "none")),
                SpecConfig("prompt-lookup", ("--spec-type", "ngram-simple",
                                             "--spec-draft-n-max", str(draft_max)))]
     if draft:
-        path = make_variants([draft])[0].path
+        path = make_variants([draft], model=model)[0].path
         configs.append(SpecConfig(f"draft-{draft}", ("--spec-type", "draft-simple",
                                                      "--spec-draft-model", str(path),
                                                      "--spec-draft-n-max", str(draft_max))))
     err = make_console(stderr=True)
     rows = run_speculation(configs, n=n, max_tokens=max_tokens, usd_per_hour=hourly_usd,
-                           progress=lambda m: err.print(f"speculate: {m}", highlight=False))
-    table = Table(title="Speculative decoding economics (SmolLM2-135M Q4_1, llama.cpp CPU)",
+                           progress=lambda m: err.print(f"speculate: {m}", highlight=False),
+                           model=model)
+    table = Table(title=f"Speculative decoding economics ({model.display} "
+                        f"{model.shipped_type}, llama.cpp CPU)",
                   header_style="bold cyan")
     for col in ("config", "workload", "decode tok/s", "acceptance", "speed-up", "$/1M out"):
         table.add_column(col, justify="left" if col in ("config", "workload") else "right")
@@ -54,7 +61,7 @@ def speculate_cmd(n: int, max_tokens: int, draft: str, draft_max: int, hourly_us
                       f"{r.speedup:.2f}×" if r.speedup is not None else "-",
                       usd(r.usd_per_mtok_output))
     make_console(stderr=json_path == "-").print(table)
-    doc = {"schema": "tokenfab.speculate/1", "usd_per_hour": hourly_usd,
+    doc = {"schema": "tokenfab.speculate/1", "model": model.key, "usd_per_hour": hourly_usd,
            "provenance": {"decode_tok_s": "measured (server timings)",
                           "acceptance": "measured (server timings)",
                           "usd_per_mtok_output": "assumed price / measured speed"},

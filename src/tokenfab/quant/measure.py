@@ -43,6 +43,15 @@ TOOL_TIMEOUT_S = 600
 Progress = Callable[[str], None]
 
 
+MIN_KLD_TOKENS = 100  # llama-perplexity prints no KL statistics over fewer scored tokens
+
+
+def scored_tokens(ctx: int, chunks: int) -> int:
+    """Tokens llama-perplexity scores: the second half of each chunk minus one,
+    ``chunks × (ctx // 2 - 1)``."""
+    return chunks * (ctx // 2 - 1)
+
+
 class MeasureSettings(BaseModel):
     """How hard to measure; defaults keep six variants within a few minutes on 2 cores."""
 

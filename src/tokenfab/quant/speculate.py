@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from tokenfab.cost.tco import usd_per_mtok
+from tokenfab.engines.embedded import EmbeddedModel, embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.workload.corpus import corpus_text
 
@@ -65,11 +66,13 @@ def prompts_for(workload: str, n: int) -> list[str]:
 
 
 def measure_config(cfg: SpecConfig, workloads: tuple[str, ...], n: int, max_tokens: int,
-                   model_path: Path | None) -> dict[str, tuple[int, float, int, int]]:
+                   model_path: Path | None, model: EmbeddedModel | None = None
+                   ) -> dict[str, tuple[int, float, int, int]]:
     """Per workload: (requests, decode tok/s, draft_n, draft_n_accepted)."""
     out: dict[str, tuple[int, float, int, int]] = {}
-    settings = EngineSettings(model_path=model_path, parallel_slots=1, ctx_per_slot=1024,
-                              extra_args=list(cfg.args))
+    settings = EngineSettings.for_model(model or embedded_model(None), model_path,
+                                        parallel_slots=1, ctx_per_slot=1024,
+                                        extra_args=list(cfg.args))
     with LlamaServer(settings) as srv, httpx.Client(timeout=120) as client:
         for wl in workloads:
             pred_n = 0
@@ -105,10 +108,11 @@ def rows_of(results: dict[str, dict[str, tuple[int, float, int, int]]],
 
 
 def run_speculation(configs: list[SpecConfig], *, n: int, max_tokens: int, usd_per_hour: float,
-                    progress: Callable[[str], None] | None = None) -> list[SpecRow]:
+                    progress: Callable[[str], None] | None = None,
+                    model: EmbeddedModel | None = None) -> list[SpecRow]:
     results = {}
     for cfg in configs:
         if progress is not None:
             progress(f"measuring {cfg.name}")
-        results[cfg.name] = measure_config(cfg, WORKLOADS, n, max_tokens, None)
+        results[cfg.name] = measure_config(cfg, WORKLOADS, n, max_tokens, None, model)
     return rows_of(results, usd_per_hour)

@@ -36,7 +36,7 @@ _ALIASES = {"Q3_K_M": "Q3_K", "Q4_K_M": "Q4_K"}
 QUANTIZE_TIMEOUT_S = 600
 
 
-def parse_types(spec: str | list[str]) -> list[str]:
+def parse_types(spec: str | list[str], flag: str = "--types") -> list[str]:
     """``"F16,q8_0"`` -> ``["F16", "Q8_0"]``; unknown or empty -> ConfigError."""
     items = spec.split(",") if isinstance(spec, str) else spec
     out: list[str] = []
@@ -46,12 +46,12 @@ def parse_types(spec: str | list[str]) -> list[str]:
             continue
         name = _ALIASES.get(name, name)
         if name not in SUPPORTED_TYPES:
-            raise ConfigError(f"--types {raw.strip()}: unsupported; choose from "
+            raise ConfigError(f"{flag} {raw.strip()}: unsupported; choose from "
                               f"{', '.join(SUPPORTED_TYPES)}")
         if name not in out:
             out.append(name)
     if not out:
-        raise ConfigError(f"--types is empty; choose from {', '.join(SUPPORTED_TYPES)}")
+        raise ConfigError(f"{flag} is empty; choose from {', '.join(SUPPORTED_TYPES)}")
     return out
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from tokenfab.engines.embedded import embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.errors import TokenfabError
 from tokenfab.quality import evaluate, load_tasks
@@ -14,7 +15,7 @@ from tokenfab.schemas.config import BenchConfig, LengthSpec, Slo
 from tokenfab.session.bench import run_bench
 from tokenfab.session.loop import run_async
 from tokenfab.store import Store
-from tokenfab.tune.search import Trial, TrialConfig
+from tokenfab.tune.search import SHIPPED, Trial, TrialConfig
 
 
 def load_state(path: Path) -> list[Trial]:
@@ -39,13 +40,16 @@ def append_state(path: Path, trial: Trial) -> None:
 def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
               tasks_spec: str, eval_limit: int, concurrency: int, requests: int,
               hourly_usd: float, note: Callable[[str], None] | None = None) -> Trial:
-    variant = make_variants([cfg.precision])[0]
     extra = ["--threads", str(cfg.threads)]
-    if cfg.prompt_lookup:
-        extra += ["--spec-type", "ngram-simple"]
-    settings = EngineSettings(model_path=Path(variant.path), parallel_slots=cfg.parallel_slots,
-                              ctx_per_slot=512, extra_args=extra)
+    if cfg.lookup_n_max:
+        extra += ["--spec-type", "ngram-simple", "--spec-draft-n-max", str(cfg.lookup_n_max)]
     try:
+        model = embedded_model(cfg.model)
+        precision = model.shipped_type if cfg.precision == SHIPPED else cfg.precision
+        variant = make_variants([precision], model=model)[0]
+        settings = EngineSettings.for_model(model, Path(variant.path),
+                                            parallel_slots=cfg.parallel_slots,
+                                            ctx_per_slot=cfg.ctx_per_slot, extra_args=extra)
         with LlamaServer(settings) as srv:
             bench = BenchConfig(url=srv.url, model=settings.alias, values=(float(concurrency),),
                                 requests_per_point=requests, warmup_requests=1,

@@ -1,8 +1,18 @@
-"""The search space and the selection rules. Pure.
+"""The search space, the search and the selection rules. Pure.
 
-Search: seeded random order over the discrete space, without replacement (a budget of N trials
-tries N distinct configurations; the default configuration is always tried first so every
-answer is compared with it). Selection:
+Space: model × precision × parallel slots × threads × context per slot × prompt-lookup draft
+length (0 = speculative decoding off). Precision ``shipped`` means each model's own file.
+
+Search (deterministic given the trials so far and the seed, so a killed tune resumes exactly):
+first-improvement local search with random restarts —
+
+    1. the default configuration first (every answer is compared with it);
+    2. incumbent = cheapest feasible trial so far (else the default);
+    3. next = an untried neighbour of the incumbent (one axis changed), picked in a seeded
+       random order;
+    4. when the incumbent has no untried neighbour: a seeded random untried configuration.
+
+Selection:
 
     feasible = trials with meets_slo and meets_quality
     best     = argmin over feasible of usd_per_mtok_output
@@ -15,20 +25,25 @@ import itertools
 import random
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+SHIPPED = "shipped"
 
 
 class TrialConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    precision: str = "Q4_1"
-    parallel_slots: int = 8
-    threads: int = 2
-    prompt_lookup: bool = False
+    model: str = "smollm2-135m"
+    precision: str = SHIPPED
+    parallel_slots: int = Field(default=8, ge=1)
+    threads: int = Field(default=2, ge=1)
+    ctx_per_slot: int = Field(default=512, ge=64)
+    lookup_n_max: int = Field(default=0, ge=0, description="prompt-lookup draft length; 0 off")
 
     def key(self) -> str:
-        return (f"{self.precision}/np{self.parallel_slots}/t{self.threads}/"
-                f"{'lookup' if self.prompt_lookup else 'plain'}")
+        spec = f"lookup{self.lookup_n_max}" if self.lookup_n_max else "plain"
+        return (f"{self.model}/{self.precision}/np{self.parallel_slots}/t{self.threads}/"
+                f"c{self.ctx_per_slot}/{spec}")
 
 
 class Trial(BaseModel):
@@ -45,21 +60,54 @@ class Trial(BaseModel):
     error: str | None = None
 
 
-DEFAULT = TrialConfig()
+class Space(BaseModel):
+    """The values each axis may take; the first value of each axis is the default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    models: tuple[str, ...] = ("smollm2-135m",)
+    precisions: tuple[str, ...] = (SHIPPED, "Q4_0", "Q8_0")
+    slots: tuple[int, ...] = (8, 1, 2, 4)
+    threads: tuple[int, ...] = (2, 1)
+    ctx_per_slot: tuple[int, ...] = (512, 1024)
+    lookup_n_max: tuple[int, ...] = (0, 4, 8)
+
+    def axes(self) -> dict[str, tuple[object, ...]]:
+        return {"model": self.models, "precision": self.precisions,
+                "parallel_slots": self.slots, "threads": self.threads,
+                "ctx_per_slot": self.ctx_per_slot, "lookup_n_max": self.lookup_n_max}
+
+    def default(self) -> TrialConfig:
+        return TrialConfig(**{k: v[0] for k, v in self.axes().items()})
+
+    def configs(self) -> list[TrialConfig]:
+        names = list(self.axes())
+        return [TrialConfig(**dict(zip(names, combo, strict=True)))
+                for combo in itertools.product(*self.axes().values())]
+
+    def neighbours(self, cfg: TrialConfig) -> list[TrialConfig]:
+        """Configurations that differ from ``cfg`` on exactly one axis."""
+        out = []
+        for name, values in self.axes().items():
+            for v in values:
+                if v != getattr(cfg, name):
+                    out.append(cfg.model_copy(update={name: v}))
+        return out
 
 
-def space(precisions: Sequence[str] = ("Q4_1", "Q4_0", "Q8_0"),
-          slots: Sequence[int] = (1, 2, 4, 8), threads: Sequence[int] = (1, 2),
-          lookup: Sequence[bool] = (False, True)) -> list[TrialConfig]:
-    return [TrialConfig(precision=p, parallel_slots=s, threads=t, prompt_lookup=lk)
-            for p, s, t, lk in itertools.product(precisions, slots, threads, lookup)]
-
-
-def trial_order(configs: Sequence[TrialConfig], seed: int = 0) -> list[TrialConfig]:
-    """The default first (when in the space), then a seeded shuffle of the rest."""
-    rest = [c for c in configs if c != DEFAULT]
-    random.Random(seed).shuffle(rest)
-    return ([DEFAULT] if DEFAULT in configs else []) + rest
+def next_config(space: Space, trials: Sequence[Trial], seed: int = 0) -> TrialConfig | None:
+    """The next configuration to try (rules in the module docstring); None when exhausted."""
+    tried = {t.config.key() for t in trials}
+    default = space.default()
+    if default.key() not in tried:
+        return default
+    rng = random.Random(f"{seed}:{len(trials)}")
+    best = best_trial(trials)
+    incumbent = best.config if best is not None else default
+    fresh = [c for c in space.neighbours(incumbent) if c.key() not in tried]
+    if not fresh:
+        fresh = [c for c in space.configs() if c.key() not in tried]
+    return rng.choice(fresh) if fresh else None
 
 
 def best_trial(trials: Sequence[Trial]) -> Trial | None:
