@@ -45,6 +45,24 @@ def _contract(doc: dict[str, Any]) -> None:
     assert doc["n"] == sum(t["n"] for t in doc["tasks"].values())
 
 
+def test_eval_embedded_gemma_by_name() -> None:
+    """``--model gemma3-270m`` without ``--url`` serves Gemma-3-270M (its chat template set)."""
+    proc = _eval("--model", "gemma3-270m", "--tasks", "arithmetic", "--limit", "3",
+                 "--json", "-")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    _contract(doc)
+    assert doc["model"] == "gemma-3-270m" and doc["n"] == 3
+    assert doc["tokens"]["input"] > 0 and doc["tokens"]["output"] > 0
+    assert "Gemma-3-270M Q4_K" in proc.stderr
+
+
+def test_eval_embedded_unknown_model_is_one_line() -> None:
+    proc = _eval("--model", "llama-70b", "--tasks", "arithmetic", timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "choose from smollm2-135m, gemma3-270m" in proc.stderr
+
+
 def test_eval_embedded_engine_json_contract() -> None:
     proc = _eval("--tasks", "arithmetic,format", "--limit", "8", "--hourly-usd", "0.1",
                  "--json", "-")

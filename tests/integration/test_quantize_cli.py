@@ -118,9 +118,11 @@ def test_speculate_contract() -> None:
 
 def test_tune_runs_real_trials_and_resumes(tmp_path: Path) -> None:
     state, db = tmp_path / "tune.jsonl", tmp_path / "t.db"
+    # a two-point space: the default (SmolLM2, shipped Q4_1) and Gemma-3-270M's shipped Q4_K_M
     args = ["tune", "--slo", "tpot_ms=500", "--quality-floor", "0", "--tasks", "arithmetic",
             "--eval-limit", "2", "--requests", "4", "--concurrency", "2",
-            "--precisions", "Q4_1", "--state", str(state)]
+            "--models", "smollm2-135m,gemma3-270m", "--precisions", "shipped", "--slots", "2",
+            "--threads", "2", "--ctx-sizes", "512", "--lookup", "0", "--state", str(state)]
     first = tokenfab(*args, "--trials", "1", db=db, timeout=600)
     assert first.returncode == 0, first.stderr[-2000:]
     assert len(state.read_text().splitlines()) == 1
@@ -129,4 +131,8 @@ def test_tune_runs_real_trials_and_resumes(tmp_path: Path) -> None:
     assert "resuming, 1 trial(s)" in second.stderr
     doc = json.loads(second.stdout)
     assert len(doc["trials"]) == 2 and doc["best"] is not None
-    assert len({json.dumps(x["config"], sort_keys=True) for x in doc["trials"]}) == 2
+    assert [x["config"]["model"] for x in doc["trials"]] == ["smollm2-135m", "gemma3-270m"]
+    assert all(x["error"] is None and x["usd_per_mtok_output"] > 0 for x in doc["trials"])
+    assert doc["default"] == "smollm2-135m/shipped/np2/t2/c512/plain"
+    third = tokenfab(*args, "--trials", "3", db=db, timeout=600)
+    assert third.returncode == 0 and "all 2 configurations of the space tried" in third.stderr

@@ -9,7 +9,7 @@ import click
 
 from tokenfab.cli.options import build_config, load_options, write_json
 from tokenfab.cost.local_cpu import local_cpu
-from tokenfab.engines.embedded import smollm2_gguf
+from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, EmbeddedModel, embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
@@ -43,13 +43,18 @@ def _upper(spec: LengthSpec) -> int:
               help="parallel slots (-np); default: the highest concurrency")
 @click.option("--report", "report_path", default="tokenfab-report.html", show_default=True,
               help="write the HTML report here ('' to skip)")
+@click.option("--model", "model_key", default=DEFAULT_MODEL, show_default=True,
+              help=f"embedded model to serve: {', '.join(EMBEDDED)}")
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="serve this GGUF instead of the embedded SmolLM2-135M-Instruct Q4_1")
+              help="serve this GGUF (a variant of --model) instead of the shipped file")
 @load_options(default_concurrency=DEFAULT_CONCURRENCY, default_requests=None,
               default_ignore_eos=True, default_input=None, default_energy="auto")
-def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | None,
-            report_path: str, json_path: str | None, db: str | None, **kw: Any) -> None:
-    """Start llama.cpp with SmolLM2-135M, benchmark it at each load point, stop it."""
+def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_key: str,
+            model_file: str | None, report_path: str, json_path: str | None, db: str | None,
+            **kw: Any) -> None:
+    """Start llama.cpp with an embedded model (SmolLM2-135M by default), benchmark it at each
+    load point, stop it."""
+    model = embedded_model(model_key)
     if kw["input_tokens"] is None:
         kw["input_tokens"] = DEFAULT_INPUT_TOKENS
     if kw["requests"] is None and kw["duration_s"] is None:
@@ -60,8 +65,8 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
     if slots is not None and slots < 1:
         raise click.BadParameter(f"--slots must be >= 1 (got {slots})")
     top = int(max(pre.values)) if pre.mode == "concurrency" else 8
-    settings = EngineSettings(
-        model_path=Path(model_file) if model_file else None,
+    settings = EngineSettings.for_model(
+        model, Path(model_file) if model_file else None,
         parallel_slots=slots or max(1, top),
         ctx_per_slot=min(16384, _upper(pre.input_tokens) + _upper(pre.output_tokens) + 128),
         extra_args=EngineSettings.parse_engine_args(list(engine_args)),
@@ -70,8 +75,8 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
     quiet = json_path == "-"
     db_url = db or default_db_url()
     store = Store(db_url)
-    console.print("tokenfab run: starting llama-server with SmolLM2-135M-Instruct Q4_1…",
-                  highlight=False)
+    what = model_file or f"{model.display} {model.shipped_type}"
+    console.print(f"tokenfab run: starting llama-server with {what}…", highlight=False)
     try:
         with LlamaServer(settings) as server:
             console.print(f"  engine ready at {server.url} (llama.cpp {server.version}, "
@@ -88,7 +93,7 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
     finally:
         store.close()
     summary = result.summary
-    sol = _speed_of_light(summary, settings.model_path)
+    sol = None if model_file else _speed_of_light(summary, model)
     if sol is not None:
         summary.speed_of_light = sol.model_dump()
     print_summary(summary, make_console(stderr=quiet))
@@ -105,18 +110,16 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_file: str | N
         make_console(stderr=quiet).print(f"report: {path.resolve()}", highlight=False)
 
 
-def _speed_of_light(summary: RunSummary, model_path: Path | None) -> SpeedOfLight | None:
-    """Measured 1-stream decode vs this CPU's memory roofline (embedded SmolLM2 only)."""
-    if model_path is not None:
-        return None
+def _speed_of_light(summary: RunSummary, model: EmbeddedModel) -> SpeedOfLight | None:
+    """Measured 1-stream decode vs this CPU's memory roofline (shipped embedded files only)."""
     one = next((p for p in summary.points
                 if p.load.mode == "concurrency" and p.load.value == 1), None)
     tpot = one.latency_ms.get("tpot") if one is not None else None
     if one is None or tpot is None or one.requests.completed == 0:
         return None
-    spec = load_model("smollm2-135m")
+    spec = load_model(model.roofline)
     n = one.requests.completed
     ctx = one.tokens.input / n + one.tokens.output / n / 2
-    return speed_of_light(tpot.p50, float(smollm2_gguf().stat().st_size),
+    return speed_of_light(tpot.p50, float(model.gguf().stat().st_size),
                           spec.kv_bytes_per_token(kv_dtype_bytes=2), ctx,
                           local_cpu().mem_read_gb_s * 1e9)
