@@ -58,7 +58,8 @@ def extraction(rng: random.Random, i: int) -> Row:
     passage = " ".join(
         f"{p['name']} is a {p['age']}-year-old {p['job']} who lives in {p['city']}."
         for p in people)
-    who = people[rng.randrange(2)]
+    k = rng.randrange(2)
+    who, other = people[k], people[1 - k]
     field = ("city", "job", "name")[i % 3]
     if field == "city":
         question = f"In which city does {who['name']} live? Reply with only the city name."
@@ -70,7 +71,9 @@ def extraction(rng: random.Random, i: int) -> Row:
         question = (f"Who lives in {who['city']}? Reply with only the person's full name.")
         answer = who["name"]
     return {"prompt": f"Read the passage and answer the question.\n\nPassage: {passage}\n\n"
-                      f"Question: {question}", "answer": answer, "check": "contains"}
+                      f"Question: {question}", "answer": answer, "check": "contains",
+            # the other person's value is in the passage too: a reply naming it is wrong
+            "distractors": [other["name" if field == "name" else field]]}
 
 
 def counting(rng: random.Random, i: int) -> Row:

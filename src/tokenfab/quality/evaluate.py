@@ -158,7 +158,7 @@ async def _one(client: httpx.AsyncClient, sem: asyncio.Semaphore, task: Task, mo
         latency = clock_ns() - t0
     empty = not text.strip()
     return ItemResult(id=task.id, task=task.task, reply=text, empty=empty,
-                      correct=not empty and check(task.check, text, task.answer),
+                      correct=not empty and check(task.check, text, task.answer, task.distractors),
                       finish_reason=finish, input_tokens=n_in, output_tokens=n_out,
                       reasoning_tokens=n_reason, latency_ns=latency)
 

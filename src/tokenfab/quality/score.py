@@ -9,8 +9,10 @@ Every checker is forgiving about presentation and strict about content:
                   last "=", "is", "are" or "equals" that has one after it, else the first
                   integer in the reply (``-12`` and ``1,234`` count). So "42", "The answer is
                   42." and "6 × 7 = 42" are right; "6 × 7 = 48" and "42 or 48? 48" are wrong.
-- ``contains``:   normalize(answer) occurs in normalize(reply) as whole words. Lenient by design:
-                  a reply that repeats a whole passage also contains the answer.
+- ``contains``:   normalize(answer) occurs in normalize(reply) as whole words, and none of the
+                  item's ``distractors`` (the wrong answers the prompt also holds) does. So a
+                  reply that merely repeats the passage — which holds the answer and the
+                  distractors — is wrong; "She lives in Lima." is right.
 - ``json_answer``: the first JSON object in the reply (code fences allowed) has key ``answer``
                   whose value is a number equal to int(answer); a numeric string is not a number.
 - ``upper_word``: the reply, stripped of surrounding whitespace and punctuation, is exactly the
@@ -22,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 CheckKind = Literal["exact", "int", "contains", "json_answer", "upper_word"]
@@ -71,12 +73,17 @@ def check_int(reply: str, answer: str | int) -> bool:
     return got is not None and got == int(answer)
 
 
-def check_contains(reply: str, answer: str | int) -> bool:
-    """normalize(answer) appears in normalize(reply) bounded by non-word characters."""
-    want = normalize(str(answer))
-    if not want:
-        return False
-    return re.search(rf"(?<!\w){re.escape(want)}(?!\w)", normalize(reply)) is not None
+def _has_words(text: str, words: str) -> bool:
+    want = normalize(words)
+    return bool(want) and re.search(rf"(?<!\w){re.escape(want)}(?!\w)", text) is not None
+
+
+def check_contains(reply: str, answer: str | int,
+                   distractors: Sequence[str] = ()) -> bool:
+    """normalize(answer) appears in normalize(reply) bounded by non-word characters and no
+    distractor does."""
+    text = normalize(reply)
+    return _has_words(text, str(answer)) and not any(_has_words(text, d) for d in distractors)
 
 
 def first_json_object(text: str) -> object | None:
@@ -118,6 +125,9 @@ CHECKERS: dict[CheckKind, Callable[[str, str | int], bool]] = {
 }
 
 
-def check(kind: CheckKind, reply: str, answer: str | int) -> bool:
-    """Dispatch to the checker named ``kind``."""
+def check(kind: CheckKind, reply: str, answer: str | int,
+          distractors: Sequence[str] = ()) -> bool:
+    """Dispatch to the checker named ``kind`` (distractors apply to ``contains``)."""
+    if kind == "contains":
+        return check_contains(reply, answer, distractors)
     return CHECKERS[kind](reply, answer)

@@ -29,6 +29,9 @@ class Task(BaseModel):
     prompt: str = Field(min_length=1, description="the user message sent to the model")
     answer: str | int = Field(description="the expected answer")
     check: CheckKind = Field(description="checker: exact, int, contains, json_answer, upper_word")
+    distractors: tuple[str, ...] = Field(
+        default=(), description="wrong answers the prompt also holds; a 'contains' reply that "
+                                "includes one is wrong")
 
     @model_validator(mode="after")
     def _answer_fits_check(self) -> Task:

@@ -61,6 +61,28 @@ def test_checkers(kind: str, reply: str, answer: str | int, ok: bool) -> None:
     assert check(kind, reply, answer) is ok  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("reply", "ok"), [
+    ("Lima", True),
+    ("Pavel Larsen lives in Lima.", True),
+    # parroting the passage holds the answer AND the distractor: wrong
+    ("Passage: Mateo Moreau ... lives in Oslo. Pavel Larsen ... lives in Lima.", False),
+    ("Oslo", False),
+    ("Lima or Oslo", False),
+])
+def test_contains_rejects_replies_that_also_name_a_distractor(reply: str, ok: bool) -> None:
+    assert check("contains", reply, "Lima", ("Oslo",)) is ok
+
+
+def test_shipped_extraction_items_carry_the_other_persons_value_as_distractor() -> None:
+    from tokenfab.quality import load_tasks
+
+    items = load_tasks("extraction").tasks
+    assert items and all(len(t.distractors) == 1 for t in items)
+    for t in items:
+        assert t.distractors[0] in t.prompt and t.distractors[0] != t.answer
+        assert not check("contains", t.prompt, t.answer, t.distractors)  # parroting fails
+
+
 def test_every_check_kind_has_a_checker() -> None:
     assert set(CHECKERS) == set(CHECKS)
 
