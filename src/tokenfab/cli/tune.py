@@ -104,7 +104,10 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
                     "tried that meets the SLO and the quality floor; raise --trials to search more")
         elif default is not None and default.usd_per_mtok_output and best.usd_per_mtok_output:
             saving = 1 - best.usd_per_mtok_output / default.usd_per_mtok_output
-            msg += f" ({saving:+.0%} vs the default {default.config.key()})"
+            word = "cheaper" if saving >= 0 else "dearer"
+            msg += (f" ({abs(saving):.0%} {word} than the default {default.config.key()} at "
+                    f"{usd(default.usd_per_mtok_output)}; quality {best.quality:.0%} vs "
+                    f"{default.quality:.0%})")
         console.print(msg, highlight=False)
     else:
         near = closest_trial(done)
