@@ -72,7 +72,7 @@ def embedded_model(key: str | None) -> EmbeddedModel:
     name = (key or DEFAULT_MODEL).strip().lower()
     if name not in EMBEDDED:
         raise ConfigError(f"model {key!r} is not an embedded model; choose from "
-                          f"{', '.join(EMBEDDED)} (or pass --model-file PATH)")
+                          f"{', '.join(EMBEDDED)}")
     return EMBEDDED[name]
 
 
