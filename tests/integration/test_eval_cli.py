@@ -55,6 +55,21 @@ def test_eval_embedded_gemma_by_name() -> None:
     assert doc["model"] == "gemma-3-270m" and doc["n"] == 3
     assert doc["tokens"]["input"] > 0 and doc["tokens"]["output"] > 0
     assert "Gemma-3-270M Q4_K" in proc.stderr
+    assert doc["prompt"] == {"style": "chat", "shots": 0}
+
+
+def test_eval_fewshot_completions_stop_after_one_answer() -> None:
+    """``--style fewshot``: solved examples + the item via /v1/completions; the stop
+    sequences end each reply after one answer (the base model no longer runs to the cap)."""
+    proc = _eval("--model", "gemma3-270m", "--style", "fewshot", "--shots", "2",
+                 "--tasks", "extraction", "--limit", "4", "--json", "-")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    _contract(doc)
+    assert doc["prompt"] == {"style": "fewshot", "shots": 2}
+    assert all(i["finish_reason"] == "stop" and i["error"] is None for i in doc["items"])
+    assert doc["tokens"]["output"] < 4 * 16  # short answers, not 64-token continuations
+    assert doc["tokens"]["input"] > 4 * 150  # two solved passages precede every item
 
 
 def test_eval_embedded_unknown_model_is_one_line() -> None:

@@ -23,6 +23,7 @@ from tokenfab.quality import (
     load_tasks,
     price_eval,
 )
+from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
 from tokenfab.quality.tasks import SHIPPED_SETS
 from tokenfab.report.console import make_console
 from tokenfab.session.loop import run_async
@@ -48,13 +49,18 @@ from tokenfab.session.loop import run_async
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="embedded engine only: serve this GGUF (a variant of --model) instead of "
                    "the shipped file")
+@click.option("--style", type=click.Choice(PROMPT_STYLES), default="chat", show_default=True,
+              help="chat: the item as a user turn; fewshot: solved examples + the item as a "
+                   "plain completion (for pre-trained base models, e.g. gemma3-270m)")
+@click.option("--shots", type=int, default=3, show_default=True,
+              help="solved examples per item with --style fewshot")
 @click.option("--hourly-usd", type=float, default=None, help="serving cost per hour (assumed)")
 @tco_options
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
 def eval_cmd(url: str | None, model: str | None, api_key: str | None, tasks_spec: str,
              limit: int | None, concurrency: int, max_tokens: int, timeout_s: float,
-             model_file: str | None, hourly_usd: float | None, json_path: str | None,
-             **flags: Any) -> None:
+             model_file: str | None, style: PromptStyle, shots: int, hourly_usd: float | None,
+             json_path: str | None, **flags: Any) -> None:
     """Score a model on generated tasks with checkable answers; price each correct answer."""
     for name, v in (("--limit", limit), ("--concurrency", concurrency),
                     ("--max-tokens", max_tokens)):
@@ -62,6 +68,8 @@ def eval_cmd(url: str | None, model: str | None, api_key: str | None, tasks_spec
             raise ConfigError(f"{name} must be >= 1 (got {v})")
     if timeout_s <= 0:
         raise ConfigError(f"--timeout must be > 0 (got {timeout_s:g})")
+    if shots < 0:
+        raise ConfigError(f"--shots must be >= 0 (got {shots})")
     if url is not None and model is None:
         raise ConfigError("--url needs --model NAME (the model the server serves)")
     if url is not None and model_file is not None:
@@ -82,7 +90,8 @@ def eval_cmd(url: str | None, model: str | None, api_key: str | None, tasks_spec
 
     async def _go(target_url: str, name: str) -> EvalResult:
         return await evaluate(target_url, name, taskset.tasks, concurrency=concurrency,
-                              max_tokens=max_tokens, timeout_s=timeout_s, api_key=api_key)
+                              max_tokens=max_tokens, timeout_s=timeout_s, api_key=api_key,
+                              style=style, shots=shots)
 
     if embedded is None:
         assert url is not None and model is not None
@@ -111,6 +120,7 @@ def eval_cmd(url: str | None, model: str | None, api_key: str | None, tasks_spec
                           o.tokens.output, profile.utilization)
     doc = eval_json(result, cost, taskset.bad_rows, target=target,
                     profile=profile.name if profile else None)
+    doc["prompt"] = {"style": style, "shots": shots if style == "fewshot" else 0}
     print_eval(result, cost, taskset, make_console(stderr=quiet))
     if json_path:
         _write(doc, json_path)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
 from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, parse_models
 from tokenfab.errors import ConfigError
+from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
 from tokenfab.quant.accuracy import variant_accuracy
 from tokenfab.quant.measure import (
     MIN_KLD_TOKENS,
@@ -65,12 +66,15 @@ def _write(text: str, path: str, flag: str) -> None:
               help="also score each variant on these tokenfab eval tasks, e.g. arithmetic,format")
 @click.option("--eval-limit", type=int, default=10, show_default=True,
               help="items per task set for --eval-tasks")
+@click.option("--eval-style", type=click.Choice(PROMPT_STYLES), default="chat", show_default=True,
+              help="prompt style for --eval-tasks (fewshot suits pre-trained base models)")
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
 @click.option("--markdown", "markdown_path", default=None,
               help="write the Markdown table here ('-' for stdout)")
 def quantize_cmd(models_spec: str, types_spec: str | None, hourly_usd: float, chunks: int,
                  ctx: int, threads: int, no_rss: bool, eval_tasks: str | None,
-                 eval_limit: int, json_path: str | None, markdown_path: str | None) -> None:
+                 eval_limit: int, eval_style: PromptStyle, json_path: str | None,
+                 markdown_path: str | None) -> None:
     """Re-quantize each embedded model's shipped GGUF and measure every precision.
 
     Every variant derives from the shipped file (SmolLM2 Q4_1, Gemma-3 Q4_K_M): re-quantizing
@@ -111,7 +115,8 @@ def quantize_cmd(models_spec: str, types_spec: str | None, hourly_usd: float, ch
         reference, measured = measure_variants(variants, settings, progress=say)
         measurements += measured
         if eval_tasks:
-            accuracy.update(variant_accuracy(variants, eval_tasks, eval_limit, progress=say))
+            accuracy.update(variant_accuracy(variants, eval_tasks, eval_limit, progress=say,
+                                             style=eval_style))
         model_docs.append({
             "key": model.key, "model": model.display, "source": str(model.gguf()),
             "shipped_type": model.shipped_type, "tokenizer": model.tokenizer,
@@ -129,6 +134,7 @@ def quantize_cmd(models_spec: str, types_spec: str | None, hourly_usd: float, ch
             settings={**settings.model_dump(), "cpu_model": cpu.model,
                       "logical_cores": cpu.logical_cores, "eval_tasks": eval_tasks,
                       "eval_limit": eval_limit if eval_tasks else None,
+                      "eval_style": eval_style if eval_tasks else None,
                       "loadavg_1m_start": load_start, "loadavg_1m_end": _loadavg_1m(),
                       "power_w_provenance": "assumed (Cloud Carbon Footprint coefficients)"},
             usd_per_hour=hourly_usd, elapsed_s=round(elapsed_s, 2))

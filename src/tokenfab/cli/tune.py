@@ -12,6 +12,7 @@ from rich.table import Table
 from tokenfab.cli.options import parse_slo
 from tokenfab.engines.embedded import parse_models
 from tokenfab.errors import ConfigError
+from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
 from tokenfab.quant.variants import parse_types
 from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num, usd
@@ -28,6 +29,8 @@ from tokenfab.tune.search import SHIPPED, Space, best_trial, closest_trial, next
               help="minimum task accuracy (0-1)")
 @click.option("--tasks", "tasks_spec", default="arithmetic,extraction", show_default=True)
 @click.option("--eval-limit", type=int, default=10, show_default=True)
+@click.option("--eval-style", type=click.Choice(PROMPT_STYLES), default="chat", show_default=True,
+              help="prompt style of each trial's eval (fewshot suits pre-trained base models)")
 @click.option("--concurrency", type=int, default=4, show_default=True, help="bench streams")
 @click.option("--requests", type=int, default=12, show_default=True, help="bench requests")
 @click.option("--hourly-usd", type=float, default=0.10, show_default=True)
@@ -47,6 +50,7 @@ from tokenfab.tune.search import SHIPPED, Space, best_trial, closest_trial, next
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
 @click.option("--db", default=None, help="SQLAlchemy URL for the trials' bench runs")
 def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_limit: int,
+             eval_style: PromptStyle,
              concurrency: int, requests: int, hourly_usd: float, models_spec: str,
              precisions: str, slots: str, threads_spec: str, ctx_sizes: str, lookup_spec: str,
              state_path: str, seed: int, json_path: str | None, db: str | None) -> None:
@@ -80,7 +84,8 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
             err.print(f"tune: trial {i}/{trials} {cfg.key()}", highlight=False)
             t = run_trial(cfg, store=store, slo=slo_obj, quality_floor=quality_floor,
                           tasks_spec=tasks_spec, eval_limit=eval_limit,
-                          concurrency=concurrency, requests=requests, hourly_usd=hourly_usd)
+                          concurrency=concurrency, requests=requests, hourly_usd=hourly_usd,
+                          eval_style=eval_style)
             append_state(state, t)
             done.append(t)
     best = best_trial(done)
@@ -117,6 +122,7 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
                       highlight=False)
     doc = {"schema": "tokenfab.tune/1", "slo": slo_obj.model_dump(),
            "quality_floor": quality_floor, "space": sp.model_dump(), "seed": seed,
+           "eval": {"tasks": tasks_spec, "limit": eval_limit, "style": eval_style},
            "default": sp.default().key(),
            "trials": [{"config": t.config.model_dump(),
                        "usd_per_mtok_output": t.usd_per_mtok_output, "quality": t.quality,

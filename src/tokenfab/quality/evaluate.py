@@ -1,7 +1,9 @@
 """Send every task to an OpenAI-compatible server once and score the replies.
 
-Non-streaming ``POST /v1/chat/completions`` with ``temperature=0, seed=0``; at most
-``concurrency`` requests in flight. Nothing aborts the run: an HTTP error, a timeout or a
+Non-streaming ``POST /v1/chat/completions`` (style ``chat``: the item is the user turn) or
+``POST /v1/completions`` (style ``fewshot``: solved examples then the item, see
+:mod:`tokenfab.quality.fewshot`; for pre-trained base models), ``temperature=0, seed=0``; at
+most ``concurrency`` requests in flight. Nothing aborts the run: an HTTP error, a timeout or a
 malformed body is counted under ``errors`` by class and the item is scored wrong; an empty
 reply is scored wrong and flagged ``empty``.
 
@@ -19,6 +21,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from tokenfab.quality.fewshot import STOP, PromptStyle, fewshot_prompt
 from tokenfab.quality.score import check
 from tokenfab.quality.tasks import Task
 
@@ -128,10 +131,15 @@ def parse_reply(body: Any) -> tuple[str, str | None, int, int, int]:
             or not body["choices"]:
         raise ValueError("no choices in the response")
     choice = body["choices"][0]
-    msg = choice.get("message") if isinstance(choice, dict) else None
-    if not isinstance(msg, dict):
+    if not isinstance(choice, dict):
+        raise ValueError("the first choice is not an object")
+    msg = choice.get("message")
+    if isinstance(msg, dict):  # chat completion
+        content = msg.get("content")
+    elif "text" in choice:  # text completion
+        content = choice.get("text")
+    else:
         raise ValueError("no message in the first choice")
-    content = msg.get("content")
     text = content if isinstance(content, str) else ""
     raw_usage = body.get("usage")
     usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
@@ -142,14 +150,26 @@ def parse_reply(body: Any) -> tuple[str, str | None, int, int, int]:
             _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")), reasoning)
 
 
-async def _one(client: httpx.AsyncClient, sem: asyncio.Semaphore, task: Task, model: str,
-               max_tokens: int, clock_ns: Callable[[], int]) -> ItemResult:
-    body = {"model": model, "messages": [{"role": "user", "content": task.prompt}],
-            "max_tokens": max_tokens, "temperature": 0, "seed": 0, "stream": False}
+def request_for(task: Task, model: str, max_tokens: int, style: PromptStyle = "chat",
+                pool: list[Task] | None = None, shots: int = 3) -> tuple[str, dict[str, Any]]:
+    """(path, JSON body) of the request that asks ``task``."""
+    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens, "temperature": 0,
+                            "seed": 0, "stream": False}
+    if style == "fewshot":
+        body.update(prompt=fewshot_prompt(task, pool or [task], shots), stop=list(STOP))
+        return "/v1/completions", body
+    body["messages"] = [{"role": "user", "content": task.prompt}]
+    return "/v1/chat/completions", body
+
+
+async def _one(client: httpx.AsyncClient, sem: asyncio.Semaphore, task: Task,
+               request: tuple[str, dict[str, Any]],
+               clock_ns: Callable[[], int]) -> ItemResult:
+    path, body = request
     async with sem:
         t0 = clock_ns()
         try:
-            resp = await client.post("/v1/chat/completions", json=body)
+            resp = await client.post(path, json=body)
             resp.raise_for_status()
             text, finish, n_in, n_out, n_reason = parse_reply(resp.json())
         except (httpx.HTTPError, ValueError) as exc:
@@ -165,9 +185,11 @@ async def _one(client: httpx.AsyncClient, sem: asyncio.Semaphore, task: Task, mo
 
 async def evaluate(url: str, model: str, tasks: list[Task], *, concurrency: int = 4,
                    max_tokens: int = 64, timeout_s: float = 60.0, api_key: str | None = None,
+                   style: PromptStyle = "chat", shots: int = 3,
                    transport: httpx.AsyncBaseTransport | None = None,
                    clock_ns: Callable[[], int] = time.perf_counter_ns) -> EvalResult:
-    """Ask ``model`` at ``url`` every task once; never raises for a failed request."""
+    """Ask ``model`` at ``url`` every task once; never raises for a failed request.
+    ``style="fewshot"`` draws its ``shots`` examples from ``tasks`` (same set, not the item)."""
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -178,7 +200,8 @@ async def evaluate(url: str, model: str, tasks: list[Task], *, concurrency: int 
                                  timeout=httpx.Timeout(timeout_s), transport=transport) as client:
         start = clock_ns()
         items = await asyncio.gather(
-            *(_one(client, sem, t, model, max_tokens, clock_ns) for t in tasks))
+            *(_one(client, sem, t, request_for(t, model, max_tokens, style, tasks, shots),
+                   clock_ns) for t in tasks))
         wall = clock_ns() - start
     errors: dict[str, int] = {}
     for i in items:

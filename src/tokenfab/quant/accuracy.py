@@ -9,22 +9,23 @@ from pathlib import Path
 from tokenfab.engines.embedded import embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.quality import evaluate, load_tasks
+from tokenfab.quality.fewshot import PromptStyle
 from tokenfab.quant.models import Variant
 from tokenfab.session.loop import run_async
 
 
 def variant_accuracy(variants: Sequence[Variant], tasks_spec: str, limit: int | None,
-                     progress: Callable[[str], None] | None = None
-                     ) -> dict[tuple[str, str], float]:
+                     progress: Callable[[str], None] | None = None,
+                     style: PromptStyle = "chat") -> dict[tuple[str, str], float]:
     """accuracy[(model, quant_type)] = correct / n on the same task items for every variant."""
     tasks = load_tasks(tasks_spec).limited(limit).tasks
     out: dict[tuple[str, str], float] = {}
     for v in variants:
         settings = EngineSettings.for_model(embedded_model(v.model), Path(v.path),
-                                            parallel_slots=4, ctx_per_slot=512)
+                                            parallel_slots=4, ctx_per_slot=1024)
         with LlamaServer(settings) as server:
             result = run_async(evaluate(server.url, settings.alias, tasks, concurrency=4,
-                                        timeout_s=120))
+                                        timeout_s=120, style=style))
         out[(v.model, v.quant_type)] = result.overall.accuracy
         if progress is not None:
             progress(f"{v.model} {v.quant_type}: accuracy {result.overall.accuracy:.1%} "

@@ -10,6 +10,7 @@ from tokenfab.engines.embedded import embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.errors import TokenfabError
 from tokenfab.quality import evaluate, load_tasks
+from tokenfab.quality.fewshot import PromptStyle
 from tokenfab.quant.variants import make_variants
 from tokenfab.schemas.config import BenchConfig, LengthSpec, Slo
 from tokenfab.session.bench import run_bench
@@ -39,7 +40,8 @@ def append_state(path: Path, trial: Trial) -> None:
 
 def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
               tasks_spec: str, eval_limit: int, concurrency: int, requests: int,
-              hourly_usd: float, note: Callable[[str], None] | None = None) -> Trial:
+              hourly_usd: float, note: Callable[[str], None] | None = None,
+              eval_style: PromptStyle = "chat") -> Trial:
     extra = ["--threads", str(cfg.threads)]
     if cfg.lookup_n_max:
         extra += ["--spec-type", "ngram-simple", "--spec-draft-n-max", str(cfg.lookup_n_max)]
@@ -61,7 +63,7 @@ def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
             point = res.summary.points[0]
             tasks = load_tasks(tasks_spec).limited(eval_limit).tasks
             ev = run_async(evaluate(srv.url, settings.alias, tasks, concurrency=min(4, len(tasks)),
-                                    timeout_s=120))
+                                    timeout_s=120, style=eval_style))
     except TokenfabError as exc:
         return Trial(config=cfg, usd_per_mtok_output=None, output_tok_s=0.0, tpot_ms_p50=None,
                      quality=0.0, meets_slo=False, meets_quality=False, error=str(exc))
