@@ -8,8 +8,9 @@ first-improvement local search with random restarts —
 
     1. the default configuration first (every answer is compared with it);
     2. incumbent = cheapest feasible trial so far (else the default);
-    3. next = an untried neighbour of the incumbent (one axis changed), picked in a seeded
-       random order;
+    3. next = an untried neighbour of the incumbent (one axis changed), on the axis the
+       incumbent's tried neighbours have varied least (so the first few trials change every
+       axis once: model, precision, slots, threads, context, lookup), value picked at random;
     4. when the incumbent has no untried neighbour: a seeded random untried configuration.
 
 Selection:
@@ -105,9 +106,24 @@ def next_config(space: Space, trials: Sequence[Trial], seed: int = 0) -> TrialCo
     best = best_trial(trials)
     incumbent = best.config if best is not None else default
     fresh = [c for c in space.neighbours(incumbent) if c.key() not in tried]
-    if not fresh:
+    if fresh:
+        varied = {name: 0 for name in space.axes()}
+        for t in trials:
+            diff = _changed_axis(incumbent, t.config)
+            if diff is not None:
+                varied[diff] += 1
+        least = min(varied[_changed_axis(incumbent, c) or ""] for c in fresh)
+        fresh = [c for c in fresh if varied[_changed_axis(incumbent, c) or ""] == least]
+    else:
         fresh = [c for c in space.configs() if c.key() not in tried]
     return rng.choice(fresh) if fresh else None
+
+
+def _changed_axis(a: TrialConfig, b: TrialConfig) -> str | None:
+    """The one field on which ``b`` differs from ``a``; None when 0 or several differ."""
+    da, db = a.model_dump(), b.model_dump()
+    diff = [k for k in da if da[k] != db[k]]
+    return diff[0] if len(diff) == 1 else None
 
 
 def best_trial(trials: Sequence[Trial]) -> Trial | None:

@@ -104,3 +104,17 @@ def test_nothing_feasible_gives_the_closest() -> None:
 def test_pareto_cost_vs_quality() -> None:
     trials = [t("A", 0.30, 0.4), t("B", 0.20, 0.4), t("C", 0.25, 0.5), t("D", 0.40, 0.3)]
     assert [x.config.precision for x in pareto_set(trials)] == ["B", "C"]
+
+
+def test_first_trials_change_every_axis_once() -> None:
+    """Nothing feasible (the default stays the incumbent): trials 2..7 each vary a different
+    axis of the default, so the model axis is reached within the first 7 trials."""
+    sp = Space(models=("smollm2-135m", "gemma3-270m"))
+    done = _run(sp, {}, 7, seed=11, feasible=False)
+    base = sp.default().model_dump()
+    axes = []
+    for t in done[1:]:
+        diff = [k for k, v in t.config.model_dump().items() if base[k] != v]
+        assert len(diff) == 1
+        axes.append(diff[0])
+    assert sorted(axes) == sorted(sp.axes())
