@@ -133,6 +133,8 @@ def test_tune_runs_real_trials_and_resumes(tmp_path: Path) -> None:
     assert len(doc["trials"]) == 2 and doc["best"] is not None
     assert [x["config"]["model"] for x in doc["trials"]] == ["smollm2-135m", "gemma3-270m"]
     assert all(x["error"] is None and x["usd_per_mtok_output"] > 0 for x in doc["trials"])
+    # the KL guard measured each shipped file against its own F16 re-encoding: small, not 0
+    assert all(0 < x["kld"] < doc["max_kld"] == 0.1 for x in doc["trials"])
     assert doc["default"] == "smollm2-135m/shipped/np2/t2/c512/plain"
     third = tokenfab(*args, "--trials", "3", db=db, timeout=600)
     assert third.returncode == 0 and "all 2 configurations of the space tried" in third.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -10,15 +12,24 @@ import click
 from rich.table import Table
 
 from tokenfab.cli.options import parse_slo
-from tokenfab.engines.embedded import parse_models
+from tokenfab.engines.embedded import embedded_model, parse_models
 from tokenfab.errors import ConfigError
 from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
 from tokenfab.quant.variants import parse_types
 from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num, usd
 from tokenfab.store import Store, default_db_url
+from tokenfab.tune.kl_guard import KlGuard
 from tokenfab.tune.runner import append_state, load_state, run_trial
-from tokenfab.tune.search import SHIPPED, Space, best_trial, closest_trial, next_config, pareto_set
+from tokenfab.tune.search import (
+    SHIPPED,
+    Space,
+    TrialConfig,
+    best_trial,
+    closest_trial,
+    next_config,
+    pareto_set,
+)
 
 
 @click.command("tune")
@@ -27,6 +38,9 @@ from tokenfab.tune.search import SHIPPED, Space, best_trial, closest_trial, next
               help="latency SLO a config must meet for 90% of requests")
 @click.option("--quality-floor", type=float, default=0.2, show_default=True,
               help="minimum task accuracy (0-1)")
+@click.option("--max-kld", type=float, default=0.1, show_default=True,
+              help="largest KL divergence from the model's F16 re-encoding a precision may "
+                   "have, nats/token (measured once per precision); 'inf' turns the guard off")
 @click.option("--tasks", "tasks_spec", default="arithmetic,extraction", show_default=True)
 @click.option("--eval-limit", type=int, default=10, show_default=True)
 @click.option("--eval-style", type=click.Choice(PROMPT_STYLES), default="chat", show_default=True,
@@ -49,7 +63,8 @@ from tokenfab.tune.search import SHIPPED, Space, best_trial, closest_trial, next
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
 @click.option("--db", default=None, help="SQLAlchemy URL for the trials' bench runs")
-def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_limit: int,
+def tune_cmd(trials: int, slo: str, quality_floor: float, max_kld: float, tasks_spec: str,
+             eval_limit: int,
              eval_style: PromptStyle,
              concurrency: int, requests: int, hourly_usd: float, models_spec: str,
              precisions: str, slots: str, threads_spec: str, ctx_sizes: str, lookup_spec: str,
@@ -61,6 +76,8 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
         raise ConfigError(f"--trials must be >= 1 (got {trials})")
     if not 0 <= quality_floor <= 1:
         raise ConfigError(f"--quality-floor must be within 0..1 (got {quality_floor:g})")
+    if not max_kld > 0:
+        raise ConfigError(f"--max-kld must be > 0 (got {max_kld:g}); 'inf' turns the guard off")
     slo_obj = parse_slo(slo)
     assert slo_obj is not None
     sp = Space(models=tuple(m.key for m in parse_models(models_spec)),
@@ -73,7 +90,9 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
     err = make_console(stderr=True)
     if done:
         err.print(f"tune: resuming, {len(done)} trial(s) already in {state}", highlight=False)
-    with Store(db or default_db_url()) as store:
+    known = {(t.config.model, _resolved(t.config)): t.kld for t in done if t.kld is not None}
+    guard = KlGuard(known=known) if math.isfinite(max_kld) else None
+    with Store(db or default_db_url()) as store, guard or contextlib.nullcontext():
         while len(done) < trials:
             cfg = next_config(sp, done, seed)
             if cfg is None:
@@ -85,18 +104,19 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
             t = run_trial(cfg, store=store, slo=slo_obj, quality_floor=quality_floor,
                           tasks_spec=tasks_spec, eval_limit=eval_limit,
                           concurrency=concurrency, requests=requests, hourly_usd=hourly_usd,
-                          eval_style=eval_style)
+                          eval_style=eval_style, guard=guard, max_kld=max_kld)
             append_state(state, t)
             done.append(t)
     best = best_trial(done)
     front = pareto_set(done)
     table = Table(title="tokenfab tune (llama.cpp CPU)", header_style="bold cyan")
-    for col in ("config", "out tok/s", "TPOT p50 ms", "$/1M out", "quality", "SLO", "quality ok",
-                "pareto"):
+    for col in ("config", "out tok/s", "TPOT p50 ms", "$/1M out", "accuracy", "KL", "SLO",
+                "quality ok", "pareto"):
         table.add_column(col, justify="left" if col == "config" else "right")
     for t in done:
         table.add_row(t.config.key(), num(t.output_tok_s), num(t.tpot_ms_p50),
                       usd(t.usd_per_mtok_output), f"{t.quality:.0%}",
+                      "-" if t.kld is None else f"{t.kld:.3f}",
                       "yes" if t.meets_slo else "no", "yes" if t.meets_quality else "no",
                       "●" if t in front else (t.error or ""))
     console = make_console(stderr=json_path == "-")
@@ -121,12 +141,14 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
                          f"SLO {'met' if near.meets_slo else 'missed'})" if near else ""),
                       highlight=False)
     doc = {"schema": "tokenfab.tune/1", "slo": slo_obj.model_dump(),
-           "quality_floor": quality_floor, "space": sp.model_dump(), "seed": seed,
+           "quality_floor": quality_floor, "max_kld": max_kld if math.isfinite(max_kld) else None,
+           "space": sp.model_dump(), "seed": seed,
            "eval": {"tasks": tasks_spec, "limit": eval_limit, "style": eval_style},
            "default": sp.default().key(),
            "trials": [{"config": t.config.model_dump(),
                        "usd_per_mtok_output": t.usd_per_mtok_output, "quality": t.quality,
                        "meets_slo": t.meets_slo, "meets_quality": t.meets_quality,
+                       "kld": t.kld,
                        "output_tok_s": t.output_tok_s, "tpot_ms_p50": t.tpot_ms_p50,
                        "run_id": t.run_id, "error": t.error} for t in done],
            "best": best.model_dump(mode="json") if best else None,
@@ -135,6 +157,11 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, tasks_spec: str, eval_
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     elif json_path:
         Path(json_path).write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def _resolved(cfg: TrialConfig) -> str:
+    """The precision a trial ran at (``shipped`` -> the model's shipped type)."""
+    return embedded_model(cfg.model).shipped_type if cfg.precision == SHIPPED else cfg.precision
 
 
 def _ints(spec: str, flag: str, minimum: int) -> tuple[int, ...]:

@@ -16,6 +16,7 @@ from tokenfab.schemas.config import BenchConfig, LengthSpec, Slo
 from tokenfab.session.bench import run_bench
 from tokenfab.session.loop import run_async
 from tokenfab.store import Store
+from tokenfab.tune.kl_guard import KlGuard
 from tokenfab.tune.search import SHIPPED, Trial, TrialConfig
 
 
@@ -41,7 +42,8 @@ def append_state(path: Path, trial: Trial) -> None:
 def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
               tasks_spec: str, eval_limit: int, concurrency: int, requests: int,
               hourly_usd: float, note: Callable[[str], None] | None = None,
-              eval_style: PromptStyle = "chat") -> Trial:
+              eval_style: PromptStyle = "chat", guard: KlGuard | None = None,
+              max_kld: float = float("inf")) -> Trial:
     extra = ["--threads", str(cfg.threads)]
     if cfg.lookup_n_max:
         extra += ["--spec-type", "ngram-simple", "--spec-draft-n-max", str(cfg.lookup_n_max)]
@@ -49,6 +51,7 @@ def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
         model = embedded_model(cfg.model)
         precision = model.shipped_type if cfg.precision == SHIPPED else cfg.precision
         variant = make_variants([precision], model=model)[0]
+        kld = guard.kld(model, precision) if guard is not None else None
         settings = EngineSettings.for_model(model, Path(variant.path),
                                             parallel_slots=cfg.parallel_slots,
                                             ctx_per_slot=cfg.ctx_per_slot, extra_args=extra)
@@ -74,7 +77,8 @@ def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
     trial = Trial(config=cfg, usd_per_mtok_output=cost,
                   output_tok_s=point.throughput.output_tok_s,
                   tpot_ms_p50=tpot.p50 if tpot else None, quality=quality,
-                  meets_slo=met >= 0.9, meets_quality=quality >= quality_floor,
+                  meets_slo=met >= 0.9, kld=kld,
+                  meets_quality=quality >= quality_floor and (kld is None or kld <= max_kld),
                   run_id=res.run_id)
     if note is not None:
         note(json.dumps({"trial": cfg.key(), "usd_per_mtok_output": cost, "quality": quality,

@@ -15,6 +15,7 @@ first-improvement local search with random restarts —
 
 Selection:
 
+    meets_quality = accuracy ≥ quality floor and kld ≤ max_kld   (see tune.kl_guard)
     feasible = trials with meets_slo and meets_quality
     best     = argmin over feasible of usd_per_mtok_output
     pareto   = trials not dominated in (usd_per_mtok_output ↓, quality ↑)
@@ -57,6 +58,7 @@ class Trial(BaseModel):
     quality: float
     meets_slo: bool
     meets_quality: bool
+    kld: float | None = Field(default=None, description="KL vs F16 re-encoding, nats/token")
     run_id: str | None = None
     error: str | None = None
 

@@ -19,7 +19,8 @@ from tokenfab.errors import ConfigError
      (["--precisions", "shipped,Q5_K"], "--precisions Q5_K: unsupported"),
      (["--models", "gpt-5"], "choose from smollm2-135m, gemma3-270m"),
      (["--quality-floor", "1.5"], "--quality-floor must be within 0..1"),
-     (["--trials", "0"], "--trials must be >= 1")],
+     (["--trials", "0"], "--trials must be >= 1"),
+     (["--max-kld", "0"], "--max-kld must be > 0 (got 0); 'inf' turns the guard off")],
 )
 def test_bad_space_is_one_line(args: list[str], needle: str, tmp_path: Path) -> None:
     state = tmp_path / "s.jsonl"
