@@ -127,6 +127,12 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, max_kld: float, tasks_
         if default is not None and best.config == default.config:
             msg += (f" — the default configuration is already the cheapest of the {len(done)} "
                     "tried that meets the SLO and the quality floor; raise --trials to search more")
+        elif default is not None and not (default.meets_slo and default.meets_quality):
+            misses = [w for w, ok in (("the SLO", default.meets_slo),
+                                      ("the quality floor/KL guard", default.meets_quality))
+                      if not ok]
+            msg += (f"; the default {default.config.key()} misses {' and '.join(misses)} "
+                    f"(accuracy {default.quality:.0%}, {usd(default.usd_per_mtok_output)})")
         elif default is not None and default.usd_per_mtok_output and best.usd_per_mtok_output:
             saving = 1 - best.usd_per_mtok_output / default.usd_per_mtok_output
             word = "cheaper" if saving >= 0 else "dearer"
