@@ -30,8 +30,7 @@ from tokenfab.report.fmt import num, usd
 @click.option("--hourly-usd", type=float, default=0.10, show_default=True)
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
 def speculate_cmd(model_key: str, n: int, max_tokens: int, draft: str, draft_max: int,
-                  hourly_usd: float,
-                  json_path: str | None) -> None:
+                  hourly_usd: float, json_path: str | None) -> None:
     """Prompt lookup and draft-model decoding vs plain decoding, on copy and free workloads."""
     if n < 1 or max_tokens < 8 or draft_max < 1:
         raise ConfigError("--requests >= 1, --max-tokens >= 8 and --draft-max >= 1 are needed")

@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 
 from tokenfab.cli.options import parse_slo
-from tokenfab.engines.embedded import embedded_model, parse_models
+from tokenfab.engines.embedded import parse_models
 from tokenfab.errors import ConfigError
 from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
 from tokenfab.quant.variants import parse_types
@@ -20,11 +20,10 @@ from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num, usd
 from tokenfab.store import Store, default_db_url
 from tokenfab.tune.kl_guard import KlGuard
-from tokenfab.tune.runner import append_state, load_state, run_trial
+from tokenfab.tune.runner import append_state, load_state, resolved_precision, run_trial
 from tokenfab.tune.search import (
     SHIPPED,
     Space,
-    TrialConfig,
     best_trial,
     closest_trial,
     next_config,
@@ -90,7 +89,8 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, max_kld: float, tasks_
     err = make_console(stderr=True)
     if done:
         err.print(f"tune: resuming, {len(done)} trial(s) already in {state}", highlight=False)
-    known = {(t.config.model, _resolved(t.config)): t.kld for t in done if t.kld is not None}
+    known = {(t.config.model, resolved_precision(t.config)): t.kld
+             for t in done if t.kld is not None}
     guard = KlGuard(known=known) if math.isfinite(max_kld) else None
     with Store(db or default_db_url()) as store, guard or contextlib.nullcontext():
         while len(done) < trials:
@@ -163,11 +163,6 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, max_kld: float, tasks_
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     elif json_path:
         Path(json_path).write_text(json.dumps(doc, indent=2) + "\n")
-
-
-def _resolved(cfg: TrialConfig) -> str:
-    """The precision a trial ran at (``shipped`` -> the model's shipped type)."""
-    return embedded_model(cfg.model).shipped_type if cfg.precision == SHIPPED else cfg.precision
 
 
 def _ints(spec: str, flag: str, minimum: int) -> tuple[int, ...]:

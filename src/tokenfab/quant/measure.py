@@ -52,14 +52,19 @@ def scored_tokens(ctx: int, chunks: int) -> int:
     return chunks * (ctx // 2 - 1)
 
 
-class MeasureSettings(BaseModel):
-    """How hard to measure; defaults keep six variants within a few minutes on 2 cores."""
+class PplSettings(BaseModel):
+    """What a llama-perplexity run needs."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     threads: int = Field(default=2, ge=1, description="llama.cpp threads (-t)")
     ctx: int = Field(default=128, ge=16, description="perplexity context per chunk (-c)")
     chunks: int = Field(default=8, ge=1, le=100, description="perplexity chunks (--chunks)")
+
+
+class MeasureSettings(PplSettings):
+    """How hard to measure; defaults keep six variants within a few minutes on 2 cores."""
+
     bench_prompt_tokens: int = Field(default=128, ge=1, description="llama-bench -p")
     bench_gen_tokens: int = Field(default=32, ge=1, description="llama-bench -n")
     bench_reps: int = Field(default=2, ge=1, description="llama-bench -r")
@@ -145,13 +150,13 @@ def resident_bytes(variant: Variant, s: MeasureSettings) -> int | None:
             return None
 
 
-def _ppl_cmd(path: str, corpus: Path, s: MeasureSettings) -> list[str]:
+def _ppl_cmd(path: str, corpus: Path, s: PplSettings) -> list[str]:
     return [str(_tool("llama-perplexity")), "-m", path, "-f", str(corpus), "-c", str(s.ctx),
             "--chunks", str(s.chunks), "-t", str(s.threads)]
 
 
 def reference_logits(ref: Variant, corpus: Path, logits: Path,
-                     s: MeasureSettings) -> Reference:
+                     s: PplSettings) -> Reference:
     """Write the base logits of the reference file; its perplexity comes for free."""
     cmd = [*_ppl_cmd(ref.path, corpus, s), "--kl-divergence-base", str(logits)]
     out = "\n".join(run_tool(cmd, f"{ref.model}-reference-ppl.log"))
@@ -160,7 +165,7 @@ def reference_logits(ref: Variant, corpus: Path, logits: Path,
 
 
 def ppl_kld(variant: Variant, corpus: Path, logits: Path,
-            s: MeasureSettings) -> tuple[float, float, float]:
+            s: PplSettings) -> tuple[float, float, float]:
     """(perplexity, ± error, mean KL divergence vs the base logits)."""
     cmd = [*_ppl_cmd(variant.path, corpus, s), "--kl-divergence-base", str(logits),
            "--kl-divergence"]

@@ -18,9 +18,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
 from tokenfab.engines.embedded import EmbeddedModel
-from tokenfab.quant.measure import MeasureSettings, ppl_kld, reference_logits
+from tokenfab.quant.measure import PplSettings, ppl_kld, reference_logits
 from tokenfab.quant.models import REFERENCE_TYPE
 from tokenfab.quant.variants import make_variants
 from tokenfab.workload.corpus import corpus_text
@@ -33,9 +32,7 @@ class KlGuard:
     """Context manager: ``guard.kld(model, precision)`` -> nats/token, memoised."""
 
     def __init__(self, threads: int = 2, known: dict[tuple[str, str], float] | None = None):
-        idle_w, busy_w = assumed_cpu_power_w(local_cpu())  # unused by perplexity runs
-        self.settings = MeasureSettings(threads=threads, ctx=KL_CTX, chunks=KL_CHUNKS,
-                                        rss=False, idle_w=idle_w, busy_w=busy_w)
+        self.settings = PplSettings(threads=threads, ctx=KL_CTX, chunks=KL_CHUNKS)
         self.known: dict[tuple[str, str], float] = dict(known or {})
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._logits: dict[str, Path] = {}

@@ -39,6 +39,11 @@ def append_state(path: Path, trial: Trial) -> None:
         f.flush()
 
 
+def resolved_precision(cfg: TrialConfig) -> str:
+    """The precision a trial runs at: ``shipped`` -> the model's shipped type."""
+    return embedded_model(cfg.model).shipped_type if cfg.precision == SHIPPED else cfg.precision
+
+
 def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
               tasks_spec: str, eval_limit: int, concurrency: int, requests: int,
               hourly_usd: float, note: Callable[[str], None] | None = None,
@@ -49,7 +54,7 @@ def run_trial(cfg: TrialConfig, *, store: Store, slo: Slo, quality_floor: float,
         extra += ["--spec-type", "ngram-simple", "--spec-draft-n-max", str(cfg.lookup_n_max)]
     try:
         model = embedded_model(cfg.model)
-        precision = model.shipped_type if cfg.precision == SHIPPED else cfg.precision
+        precision = resolved_precision(cfg)
         variant = make_variants([precision], model=model)[0]
         kld = guard.kld(model, precision) if guard is not None else None
         settings = EngineSettings.for_model(model, Path(variant.path),
