@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class TokenfabError(Exception):
     """Base of every error the CLI prints as a single line and exits non-zero on."""
@@ -31,3 +33,19 @@ class StoreError(TokenfabError):
 
 class Terminated(BaseException):
     """SIGTERM arrived: unwind everything (flush records, stop engines), then exit 143."""
+
+
+def format_validation(exc: ValidationError, where: str | None = None) -> str:
+    """First error of a pydantic ``ValidationError`` as ``field: message`` on one line.
+
+    The one formatter for validation errors in tokenfab; ``where`` (a file or flag name) goes
+    in front when given, e.g. ``tco.toml: rental_usd_per_hour: Input should be a number``.
+    """
+    found = exc.errors()
+    if not found:
+        return f"{where}: {exc}" if where else str(exc)
+    err = found[0]
+    loc = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    text = f"{loc}: {msg}" if loc else msg
+    return f"{where}: {text}" if where else text

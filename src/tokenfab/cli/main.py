@@ -10,20 +10,12 @@ import click
 from pydantic import ValidationError
 
 from tokenfab import __version__
-from tokenfab.errors import Terminated, TokenfabError
+from tokenfab.errors import Terminated, TokenfabError, format_validation
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     """Outside the event loop (e.g. while the engine starts) SIGTERM unwinds from here."""
     raise Terminated()
-
-
-def format_validation(exc: ValidationError) -> str:
-    """First pydantic error as ``field: message``."""
-    err = exc.errors()[0]
-    loc = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{loc}: {msg}" if loc else msg
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,6 +87,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(143)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:
+        # Backstop: a file or socket the user named cannot be used (unwritable --json path,
+        # read-only data directory, busy port...). One line naming it, never a traceback.
+        click.echo(f"tokenfab: error: {_os_error(exc)}", err=True)
+        sys.exit(2)
+
+
+def _os_error(exc: OSError) -> str:
+    """``[Errno 13] Permission denied: 'x'`` -> ``cannot use 'x': permission denied``."""
+    reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
+    what = exc.filename if exc.filename is not None else None
+    if what is None:
+        return f"{reason[:1].lower()}{reason[1:]}; check the paths, ports and hosts you gave"
+    return (f"cannot use '{what}': {reason[:1].lower()}{reason[1:]}; "
+            "check the path exists and is writable")
 
 
 if __name__ == "__main__":

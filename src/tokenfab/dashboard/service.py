@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tokenfab.cli.cost import reprice
 from tokenfab.cost.tco import profile_error
 from tokenfab.dashboard.models import (
     CompareOut,
@@ -31,6 +30,7 @@ from tokenfab.errors import ConfigError
 from tokenfab.report.data import summary_of
 from tokenfab.schemas.cost import TcoProfile
 from tokenfab.schemas.summary import LoadSpec, PointSummary, RunSummary
+from tokenfab.session.reprice import reprice
 from tokenfab.store import RunDetail, RunInfo, Store
 
 _SECRET_KEYS = ("api_key", "password", "secret", "authorization")
@@ -184,7 +184,7 @@ def _key(load: LoadSpec) -> tuple[str, float]:
 
 def price_run(store: Store, ref: str, q: PriceQuery, samples: int = 0) -> PriceOut:
     """Every point of a stored run re-priced from its records under the calculator's profile
-    (:func:`tokenfab.cli.cost.reprice`)."""
+    (:func:`tokenfab.session.reprice.reprice`)."""
     detail = store.get_run_detail(ref)
     profile = price_profile(detail, q)
     summary = summary_of(store, detail)
