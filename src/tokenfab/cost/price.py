@@ -89,3 +89,31 @@ def price_point(point: PointSummary, hourly: HourlyCost, share: PhaseTimes,
                     "throughput": "measured", "attribution": "measured"},
         ci95={k: v for k, v in ci.items() if k.startswith("usd")},
     )
+
+
+def price_modelled(hourly: HourlyCost, *, output_tok_s: float, total_tok_s: float,
+                   output_tok_s_range: tuple[float, float],
+                   band_kind: str = "modelled throughput range") -> CostSummary:
+    """Price a modelled (projected) throughput under an hourly cost. Pure.
+
+    usd_per_mtok_output = usd_per_hour / (output_tok_s × 3600 × utilization) × 1e6, and the same
+    for total tokens; the output price's range comes from the throughput range (high tok/s ->
+    low $), labelled modelled: it is a model band, not a sampling interval.
+    """
+    util = hourly.utilization
+    usd_h = hourly.usd_per_hour
+    lo_tok_s, hi_tok_s = output_tok_s_range
+    low_usd = usd_per_mtok(usd_h, hi_tok_s, util)
+    high_usd = usd_per_mtok(usd_h, lo_tok_s, util)
+    return CostSummary(
+        usd_per_hour=usd_h,
+        usd_per_mtok_output=usd_per_mtok(usd_h, output_tok_s, util),
+        usd_per_mtok_total=usd_per_mtok(usd_h, total_tok_s, util),
+        usd_per_mtok_output_all_in=usd_per_mtok(usd_h, output_tok_s, util),
+        breakdown={k: v2 for k, v in hourly.breakdown_usd_per_hour.items()
+                   if (v2 := usd_per_mtok(v, output_tok_s, util)) is not None},
+        breakdown_usd_per_hour=dict(hourly.breakdown_usd_per_hour),
+        provenance={"usd_per_hour": "assumed", "throughput": "modelled", **hourly.provenance},
+        band={"usd_per_mtok_output_all_in": [low_usd, high_usd]} if low_usd and high_usd else {},
+        band_kind=band_kind if low_usd and high_usd else None,
+    )

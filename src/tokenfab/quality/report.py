@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tokenfab.cost.eval_price import EvalCost
 from tokenfab.quality.evaluate import EvalResult
-from tokenfab.quality.price import EvalCost
 from tokenfab.quality.tasks import BadRow
 
 SCHEMA = "tokenfab.eval/1"

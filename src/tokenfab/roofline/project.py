@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tokenfab.cost.catalog import Accelerator, find_accelerator, rental_usd_per_hour
-from tokenfab.cost.tco import hourly_cost, usd_per_mtok
+from tokenfab.cost.price import price_modelled
+from tokenfab.cost.tco import hourly_cost
 from tokenfab.errors import ConfigError
 from tokenfab.metrics.compute import summarize_point
 from tokenfab.roofline.batchsim import SimSettings, simulate
@@ -180,24 +181,10 @@ def price_projection(proj: Projection, acc: Accelerator, tier: str | None = None
         profile = TcoProfile(name=f"{acc.name} rental", accelerators=proj.gpus,
                              rental_usd_per_hour=rent, energy_included=True,
                              power_w=(acc.all_in_kw_per_accelerator or acc.tdp_w / 1000) * 1000)
-    h = hourly_cost(profile)
-    system_tok_s = proj.output_tok_s_per_gpu * proj.gpus
-    lo, hi = proj.output_tok_s_per_gpu_range
-    ci_lo = usd_per_mtok(h.usd_per_hour, hi * proj.gpus, h.utilization)
-    ci_hi = usd_per_mtok(h.usd_per_hour, lo * proj.gpus, h.utilization)
-    return CostSummary(
-        usd_per_hour=h.usd_per_hour,
-        usd_per_mtok_output=usd_per_mtok(h.usd_per_hour, system_tok_s, h.utilization),
-        usd_per_mtok_total=usd_per_mtok(h.usd_per_hour,
-                                        proj.point.throughput.total_tok_s * proj.replicas,
-                                        h.utilization),
-        usd_per_mtok_output_all_in=usd_per_mtok(h.usd_per_hour, system_tok_s, h.utilization),
-        breakdown={k: v2 for k, v in h.breakdown_usd_per_hour.items()
-                   if (v2 := usd_per_mtok(v, system_tok_s, h.utilization)) is not None},
-        breakdown_usd_per_hour=dict(h.breakdown_usd_per_hour),
-        provenance={"usd_per_hour": "assumed", "throughput": "modelled", **h.provenance},
-        ci95={"usd_per_mtok_output_all_in": [ci_lo, ci_hi]} if ci_lo and ci_hi else {},
-    )
+    return price_modelled(hourly_cost(profile), output_tok_s=proj.output_tok_s_per_gpu * proj.gpus,
+                          total_tok_s=proj.point.throughput.total_tok_s * proj.replicas,
+                          output_tok_s_range=(proj.output_tok_s_per_gpu_range[0] * proj.gpus,
+                                              proj.output_tok_s_per_gpu_range[1] * proj.gpus))
 
 
 # Local CPU peak is not readable in a VM: assume 2 FMA units × 16 FP32 lanes × 2 FLOP × 2.5 GHz

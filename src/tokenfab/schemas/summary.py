@@ -69,7 +69,9 @@ class CostSummary(_Out):
     time shares so that input × p_in + output × p_out = ``cost_usd``; ``_output_all_in`` charges
     the whole cost to output tokens (how most tools quote it). ``breakdown`` splits
     ``usd_per_mtok_output_all_in`` into hardware/energy/overhead; ``breakdown_usd_per_hour``
-    splits ``usd_per_hour``. ``ci95`` holds bootstrap 95% intervals as [low, high]."""
+    splits ``usd_per_hour``. ``ci95`` holds bootstrap 95% intervals as [low, high] (measured
+    runs only); ``band`` holds a modelled range as [low, high] for projections, and
+    ``band_kind`` says what that range is (never a sampling interval)."""
 
     usd_per_hour: float
     usd_per_mtok_output: float | None
@@ -88,6 +90,8 @@ class CostSummary(_Out):
     breakdown_usd_per_hour: dict[str, float] = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     ci95: dict[str, list[float]] = Field(default_factory=dict)
+    band: dict[str, list[float]] = Field(default_factory=dict)
+    band_kind: str | None = None
 
 
 class EnergySummary(_Out):
