@@ -16,14 +16,8 @@ from tokenfab.cost.catalog import (
     find_accelerator,
     load_catalog,
 )
-from tokenfab.cost.local_cpu import (
-    BYTES_PER_GB,
-    BYTES_PER_GIB,
-    LocalCpu,
-    assumed_cpu_power_w,
-    cached_local_cpu,
-    local_cpu,
-)
+from tokenfab.cost.cpu_power import assumed_cpu_power_w
+from tokenfab.host.cpu import BYTES_PER_GB, BYTES_PER_GIB, LocalCpu, cached_local_cpu, local_cpu
 from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num
 

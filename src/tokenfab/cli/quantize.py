@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
+from tokenfab.cost.cpu_power import assumed_cpu_power_w
 from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, parse_models
 from tokenfab.errors import ConfigError
+from tokenfab.host.cpu import local_cpu
 from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
 from tokenfab.quant.accuracy import variant_accuracy
 from tokenfab.quant.measure import (

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from tokenfab.cli.options import build_config, load_options, write_json
-from tokenfab.cost.local_cpu import local_cpu
 from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, EmbeddedModel, embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
+from tokenfab.host.cpu import local_cpu
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
 from tokenfab.roofline.loading import load_model

@@ -194,7 +194,8 @@ CPU_FLOPS_PER_CORE = 160e9
 
 def local_accelerator() -> Accelerator:
     """This machine's CPU as a catalog entry: bandwidth measured, peak FLOPs assumed."""
-    from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
+    from tokenfab.cost.cpu_power import assumed_cpu_power_w
+    from tokenfab.host.cpu import local_cpu
 
     cpu = local_cpu()
     tflops = cpu.logical_cores * CPU_FLOPS_PER_CORE / TFLOPS

@@ -17,9 +17,10 @@ from typing import Any, Protocol
 import httpx
 import numpy as np
 
-from tokenfab.cost.local_cpu import assumed_cpu_power_w, local_cpu
+from tokenfab.cost.cpu_power import assumed_cpu_power_w
 from tokenfab.energy import EnergyMeasurement, EnergyMeter, probe_meter
 from tokenfab.errors import ConfigError
+from tokenfab.host.cpu import local_cpu
 from tokenfab.load.client import RequestSpec, make_payload, make_spec
 from tokenfab.load.runner import LiveStats, PointPlan, PointRun, run_point
 from tokenfab.load.wire import ConnectionPool, Endpoint

@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from tokenfab.cli.hardware import hardware_group
-from tokenfab.cost import local_cpu as lc
 from tokenfab.cost.catalog import load_catalog
 from tokenfab.errors import ConfigError
+from tokenfab.host import cpu as lc
 
 
 def no_measure(threads: int) -> float:

@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tokenfab.cost import local_cpu as lc
-from tokenfab.cost.local_cpu import (
-    LocalCpu,
-    assumed_cpu_power_w,
+from tokenfab.host import cpu as lc
+from tokenfab.host.cpu import (
     cache_file,
     cached_local_cpu,
     local_cpu,
@@ -128,29 +126,6 @@ def test_unwritable_cache_still_returns(monkeypatch: pytest.MonkeyPatch, tmp_pat
     blocker.write_text("")
     monkeypatch.setenv("TOKENFAB_CACHE", str(blocker / "sub"))  # parent is a file
     assert local_cpu(measure=FakeMeasure(5.0)).mem_read_gb_s == 5.0
-
-
-@pytest.mark.parametrize(
-    ("cores", "mem_gib", "idle_w", "busy_w"),
-    [
-        # idle = 0.74 W * cores + 0.392 W/GiB * GiB; busy = 3.5 W * cores + same memory term
-        (2, 10.0, 0.74 * 2 + 3.92, 3.5 * 2 + 3.92),
-        (1, 0.0, 0.74, 3.5),
-        (64, 256.0, 0.74 * 64 + 0.392 * 256, 3.5 * 64 + 0.392 * 256),
-    ],
-)
-def test_assumed_cpu_power_w(cores: int, mem_gib: float, idle_w: float, busy_w: float) -> None:
-    cpu = LocalCpu(model="m", logical_cores=cores, memory_gib=mem_gib, mem_read_gb_s=1.0,
-                   measured_unix_s=0.0, cache_path="/dev/null")
-    got_idle_w, got_busy_w = assumed_cpu_power_w(cpu)
-    assert got_idle_w == pytest.approx(idle_w)
-    assert got_busy_w == pytest.approx(busy_w)
-
-
-def test_assumed_cpu_power_w_coefficients_override() -> None:
-    cpu = LocalCpu(model="m", logical_cores=2, memory_gib=0.0, mem_read_gb_s=1.0,
-                   measured_unix_s=0.0, cache_path="/dev/null")
-    assert assumed_cpu_power_w(cpu, idle_w_per_vcpu=2.0, busy_w_per_vcpu=12.0) == (4.0, 24.0)
 
 
 def test_measure_returns_positive_bandwidth() -> None:

@@ -8,8 +8,8 @@ chunk (numpy releases the GIL inside the reduction), best of ``repeats`` passes.
 is cached as JSON in ``$TOKENFAB_CACHE`` (default ``~/.cache/tokenfab``)``/local_cpu.json``
 and re-measured when the CPU model or core count differs from the cached one.
 
-This module is the I/O edge of ``cost``: it reads ``/proc``, the clock and the cache file.
-``assumed_cpu_power_w`` is pure.
+This module is an I/O edge: it reads ``/proc``, the clock and the cache file. The assumed
+wattage of this CPU is pure math and lives in ``tokenfab.cost.cpu_power``.
 """
 
 from __future__ import annotations
@@ -30,13 +30,6 @@ CACHE_FILE = "local_cpu.json"
 BYTES_PER_GIB = 1024**3
 BYTES_PER_GB = 1e9
 NS_PER_S = 1e9
-
-# Cloud Carbon Footprint methodology (cloudcarbonfootprint.org/docs/methodology), AWS
-# fleet-average coefficients derived from SPECpower results: a vCPU draws 0.74 W at 0%
-# and 3.5 W at 100% utilisation; memory draws 0.392 W per GB. Provenance: assumed.
-IDLE_W_PER_VCPU = 0.74
-BUSY_W_PER_VCPU = 3.5
-W_PER_GIB_MEMORY = 0.392
 
 MeasureFn = Callable[[int], float]
 """threads -> memory read bandwidth in GB/s."""
@@ -162,20 +155,3 @@ def local_cpu(refresh: bool = False, *, measure: MeasureFn | None = None,
         pass  # an unwritable cache only costs a re-measurement next time
     return cpu
 
-
-def assumed_cpu_power_w(cpu: LocalCpu, *, idle_w_per_vcpu: float = IDLE_W_PER_VCPU,
-                        busy_w_per_vcpu: float = BUSY_W_PER_VCPU,
-                        w_per_gib_memory: float = W_PER_GIB_MEMORY) -> tuple[float, float]:
-    """(idle_w, busy_w) for this machine; provenance ``assumed`` (no CPU TDP is readable).
-
-    idle_w = idle_w_per_vcpu * logical_cores + w_per_gib_memory * memory_gib
-    busy_w = busy_w_per_vcpu * logical_cores + w_per_gib_memory * memory_gib
-
-    Defaults are the Cloud Carbon Footprint coefficients (cloudcarbonfootprint.org/docs/
-    methodology): AWS fleet averages from SPECpower, 0.74 W per idle vCPU, 3.5 W per busy
-    vCPU, 0.392 W per GB of memory. They model a cloud vCPU's share of a server CPU, not a
-    desktop part; pass your own coefficients where the machine is known.
-    """
-    mem_w = w_per_gib_memory * cpu.memory_gib
-    return (idle_w_per_vcpu * cpu.logical_cores + mem_w,
-            busy_w_per_vcpu * cpu.logical_cores + mem_w)
