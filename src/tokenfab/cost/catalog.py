@@ -27,8 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
 
 from tokenfab.errors import ConfigError
-
-Precision = Literal["bf16", "fp16", "fp8", "fp4", "int8", "int4"]
+from tokenfab.schemas.types import Precision
 
 PRICE_NOTE = "indicative 2025–2026 public price, assumed; override in a TCO profile"
 """Every price source must carry this phrase (enforced by the catalog tests)."""

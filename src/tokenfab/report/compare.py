@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from tokenfab.metrics.pareto import pareto_indices
 from tokenfab.report.data import RunView
 from tokenfab.report.html_fmt import (
     completed,
@@ -67,14 +68,6 @@ def curves_of(views: Sequence[RunView]) -> list[Curve]:
                 f"{view.model} on {key} (modelled)")
             curves.append(Curve(name, view.kind, tuple(pts), vi))
     return curves
-
-
-def pareto_indices(points: Sequence[tuple[float | None, float | None]]) -> set[int]:
-    """Indices not dominated when both coordinates are better higher: j dominates i when
-    x_j ≥ x_i and y_j ≥ y_i with one strictly greater. Points with a None are never on it."""
-    ok = [(i, x, y) for i, (x, y) in enumerate(points) if x is not None and y is not None]
-    return {i for i, x, y in ok
-            if not any(xj >= x and yj >= y and (xj > x or yj > y) for _, xj, yj in ok)}
 
 
 def frontier_of(curve: Curve) -> set[int]:
