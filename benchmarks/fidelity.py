@@ -19,8 +19,7 @@ from typing import Any
 
 from common import pct, run_minimal, specs_for
 
-from tokenfab.engines.sim_config import SimConfig
-from tokenfab.engines.sim_process import SimServer
+from tokenfab.engines.sim import SimConfig, SimServer
 from tokenfab.load.runner import PointPlan, run_point
 from tokenfab.load.wire import ConnectionPool, Endpoint
 from tokenfab.metrics.compute import tpot_ms

@@ -17,8 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tokenfab.engines.sim_config import SimConfig
-from tokenfab.engines.sim_process import SimServer
+from tokenfab.engines.sim import SimConfig, SimServer
 from tokenfab.report.data import load_views
 from tokenfab.report.html import render_report
 from tokenfab.store import Store

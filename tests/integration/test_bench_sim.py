@@ -19,8 +19,7 @@ from tests.integration.conftest import (
     tokenfab,
     wait_for_records,
 )
-from tokenfab.engines.sim_config import SimConfig
-from tokenfab.engines.sim_process import SimServer
+from tokenfab.engines.sim import SimConfig, SimServer
 from tokenfab.store import Store
 
 pytestmark = pytest.mark.integration

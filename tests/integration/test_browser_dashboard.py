@@ -15,8 +15,7 @@ import pytest
 
 from tests.integration.conftest import REPO, tokenfab
 from tokenfab.engines.llamacpp import free_port
-from tokenfab.engines.sim_config import SimConfig
-from tokenfab.engines.sim_process import SimServer
+from tokenfab.engines.sim import SimConfig, SimServer
 
 pytestmark = pytest.mark.integration
 

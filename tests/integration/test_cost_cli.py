@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import assert_one_line_error, tokenfab
-from tokenfab.engines.sim_config import SimConfig
-from tokenfab.engines.sim_process import SimServer
+from tokenfab.engines.sim import SimConfig, SimServer
 
 pytestmark = pytest.mark.integration
 

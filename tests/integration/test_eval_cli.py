@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import REPO, tokenfab
-from tokenfab.engines.sim_config import SimConfig
-from tokenfab.engines.sim_process import SimServer
+from tokenfab.engines.sim import SimConfig, SimServer
 
 pytestmark = pytest.mark.integration
 

@@ -320,9 +320,12 @@ def test_sim_server_reports_a_child_that_cannot_start() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        config = SimConfig(port=taken.getsockname()[1])
-        with pytest.raises(EngineError, match="exited"):
+        port = taken.getsockname()[1]
+        config = SimConfig(port=port)
+        with pytest.raises(EngineError, match="exited") as exc:
             SimServer(config, startup_timeout_s=10).start()
+    assert f"cannot listen on 127.0.0.1:{port}" in str(exc.value)  # the child's one-line reason
+    assert "Traceback" not in str(exc.value)
 
 
 async def test_record_is_flushed_on_shutdown_even_while_streams_are_active(

@@ -8,7 +8,7 @@ import statistics
 import pytest
 from pydantic import ValidationError
 
-from tokenfab.engines.sim_config import Dist, SimConfig
+from tokenfab.engines.sim.config import Dist, SimConfig
 
 
 def test_defaults_are_valid_and_round_trip_through_json() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tokenfab.engines.sim_http import (
+from tokenfab.engines.sim.http import (
     CONTINUE,
     GenerationRequest,
     HttpRequest,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tokenfab.engines.sim_timer import DeadlineTimer
+from tokenfab.engines.sim.timer import DeadlineTimer
 
 
 @pytest.mark.parametrize("use_timerfd", [True, False])

@@ -11,15 +11,15 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from tokenfab.engines.sim_config import Dist, SimConfig
-from tokenfab.engines.sim_http import (
+from tokenfab.engines.sim.config import Dist, SimConfig
+from tokenfab.engines.sim.http import (
     DONE_AND_END,
     MALFORMED_EVENT,
     GenerationRequest,
     json_response,
     sse_chunk,
 )
-from tokenfab.engines.sim_timer import DeadlineTimer
+from tokenfab.engines.sim.timer import DeadlineTimer
 
 __all__ = ["Generation", "SimState", "StreamConn"]
 
@@ -193,7 +193,7 @@ class Generation:
         self.ended = False
         text = cfg.token_text
         self.event_first = self._content_event(text * min(per, self.n_tokens), first=True)
-        self.event_mid = self._content_event(text * per, first=False)
+        self.event_mid = self._content_event(text * min(per, self.n_tokens), first=False)
         rest = self.n_tokens - per * (n - 1)
         self.event_last = (
             self.event_first if n == 1 else self._content_event(text * rest, first=False)

@@ -1,4 +1,4 @@
-"""Hand-rolled HTTP/1.1 framing and OpenAI payload helpers for the simulator (``sim.py``).
+"""Hand-rolled HTTP/1.1 framing and OpenAI payload helpers for the simulator (``server.py``).
 
 Only what an OpenAI-compatible benchmark client needs: a request line, headers, a
 ``Content-Length`` body, keep-alive and ``Expect: 100-continue``. Chunked request bodies are

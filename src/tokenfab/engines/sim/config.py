@@ -3,19 +3,50 @@
 Every time is in milliseconds at this boundary (``*_ms``) and converted to integer nanoseconds
 inside the server. A distribution is a small value class, :class:`Dist`; a bare number where a
 ``Dist`` is expected means "constant", so ``{"ttft_ms": 80, "itl_ms": 8}`` is a valid config.
+Every number is finite and bounded, so a config that validates can be served: no delay beyond
+an hour, no chunk or default generation beyond a million tokens. The simulator has no
+authentication, so it listens on loopback only unless ``allow_remote`` is set.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import random
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from tokenfab.errors import ConfigError, format_validation
 
 DistKind = Literal["constant", "normal", "lognormal", "uniform"]
 
-__all__ = ["Dist", "DistKind", "SimConfig"]
+__all__ = ["MAX_DELAY_MS", "MAX_TOKENS", "Dist", "DistKind", "SimConfig", "is_loopback"]
+
+MAX_DELAY_MS = 3_600_000.0  # one hour: any simulated delay, ms
+MAX_TOKENS = 1_000_000  # tokens per chunk / default generation length
+_DIST_FORMS = (
+    "use N, constant:N, normal:MEAN:STD, lognormal:MEAN:STD or uniform:LOW:HIGH "
+    f"(ms, each 0 to {MAX_DELAY_MS:.0f}), e.g. 80 or normal:80:10"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP (127.0.0.0/8, ::1); every other name counts as remote."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class Dist(BaseModel):
@@ -28,13 +59,21 @@ class Dist(BaseModel):
     - ``uniform``: U[low_ms, high_ms].
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kind: DistKind = Field("constant", description="constant, normal, lognormal or uniform")
-    mean_ms: float = Field(0.0, ge=0, description="mean (or constant) delay, ms")
-    std_ms: float = Field(0.0, ge=0, description="standard deviation, ms (normal, lognormal)")
-    low_ms: float | None = Field(None, ge=0, description="lower bound, ms (uniform)")
-    high_ms: float | None = Field(None, ge=0, description="upper bound, ms (uniform)")
+    mean_ms: float = Field(
+        0.0, ge=0, le=MAX_DELAY_MS, description="mean (or constant) delay, ms"
+    )
+    std_ms: float = Field(
+        0.0, ge=0, le=MAX_DELAY_MS, description="standard deviation, ms (normal, lognormal)"
+    )
+    low_ms: float | None = Field(
+        None, ge=0, le=MAX_DELAY_MS, description="lower bound, ms (uniform)"
+    )
+    high_ms: float | None = Field(
+        None, ge=0, le=MAX_DELAY_MS, description="upper bound, ms (uniform)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Dist:
@@ -57,22 +96,26 @@ class Dist(BaseModel):
         parts = [p.strip() for p in spec.strip().split(":")]
         try:
             if len(parts) == 1:
-                return cls.constant(float(parts[0]))
-            kind, nums = parts[0].lower(), [float(p) for p in parts[1:]]
-        except ValueError as exc:
-            raise ValueError(f"cannot parse delay {spec!r}; use e.g. 8 or normal:8:1") from exc
+                kind, nums = "constant", [float(parts[0])]
+            else:
+                kind, nums = parts[0].lower(), [float(p) for p in parts[1:]]
+        except ValueError:
+            raise ValueError(f"cannot parse delay {spec!r}; {_DIST_FORMS}") from None
+        fields: dict[str, Any] | None = None
         if kind == "constant" and len(nums) == 1:
-            return cls.constant(nums[0])
-        if kind in ("normal", "lognormal") and len(nums) == 2:
-            return cls(kind=kind, mean_ms=nums[0], std_ms=nums[1])
-        if kind == "uniform" and len(nums) == 2:
-            return cls(
-                kind="uniform", mean_ms=(nums[0] + nums[1]) / 2, low_ms=nums[0], high_ms=nums[1]
-            )
-        raise ValueError(
-            f"cannot parse delay {spec!r}; use N, constant:N, normal:MEAN:STD, "
-            "lognormal:MEAN:STD or uniform:LOW:HIGH (ms)"
-        )
+            fields = {"kind": "constant", "mean_ms": nums[0]}
+        elif kind in ("normal", "lognormal") and len(nums) == 2:
+            fields = {"kind": kind, "mean_ms": nums[0], "std_ms": nums[1]}
+        elif kind == "uniform" and len(nums) == 2:
+            mean = (nums[0] + nums[1]) / 2
+            fields = {"kind": "uniform", "mean_ms": mean, "low_ms": nums[0], "high_ms": nums[1]}
+        if fields is None:
+            raise ValueError(f"cannot parse delay {spec!r}; {_DIST_FORMS}")
+        try:
+            return cls(**fields)
+        except ValidationError as exc:  # one line, not pydantic's multi-line report
+            raise ValueError(f"cannot use delay {spec!r}: {format_validation(exc)}; "
+                             f"{_DIST_FORMS}") from None
 
     def sample_ms(self, rng: random.Random) -> float:
         """One draw in ms, never negative."""
@@ -90,12 +133,23 @@ class Dist(BaseModel):
         return rng.uniform(self.low_ms, self.high_ms)
 
 
+def _short(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut to ``limit`` characters so a huge input keeps its message short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _as_dist(value: Any) -> Any:
     """Let a bare number or a flag string stand for a Dist."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return Dist.constant(float(value))
+        try:
+            return Dist.constant(float(value))
+        except (ValidationError, OverflowError) as exc:
+            detail = format_validation(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise ValueError(f"cannot use delay {_short(value)}: {detail}; {_DIST_FORMS}"
+                             ) from None
     if isinstance(value, str):
         return Dist.parse(value)
     return value
@@ -110,10 +164,17 @@ class SimConfig(BaseModel):
     is scheduled. Targets are absolute, so lateness never accumulates.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    model: str = Field("sim-model", min_length=1, description="model id the server answers to")
-    host: str = Field("127.0.0.1", description="address to listen on")
+    model: str = Field(
+        "sim-model", min_length=1, max_length=256, description="model id the server answers to"
+    )
+    host: str = Field(
+        "127.0.0.1", description="address to listen on (loopback unless allow_remote)"
+    )
+    allow_remote: bool = Field(
+        False, description="listen on a non-loopback host (the simulator has no authentication)"
+    )
     port: int = Field(0, ge=0, le=65535, description="TCP port; 0 picks a free one")
     ttft_ms: Dist = Field(
         default_factory=lambda: Dist.constant(50.0),
@@ -123,13 +184,13 @@ class SimConfig(BaseModel):
         default_factory=lambda: Dist.constant(10.0),
         description="inter-event delay, ms (one event carries tokens_per_chunk tokens)",
     )
-    tokens_per_chunk: int = Field(1, ge=1, description="tokens per SSE event")
+    tokens_per_chunk: int = Field(1, ge=1, le=MAX_TOKENS, description="tokens per SSE event")
     token_text: str = Field("tok ", min_length=1, description="text of every generated token")
     default_max_tokens: int = Field(
-        16, ge=1, description="output tokens when a request gives no max_tokens"
+        16, ge=1, le=MAX_TOKENS, description="output tokens when a request gives no max_tokens"
     )
     batch_slowdown: float = Field(
-        0.0, ge=0, description="step-time multiplier slope per extra active stream"
+        0.0, ge=0, le=100, description="step-time multiplier slope per extra active stream"
     )
     max_concurrency: int | None = Field(
         None, ge=1, description="streams served at once; more requests wait FIFO"
@@ -151,7 +212,9 @@ class SimConfig(BaseModel):
         0.0, ge=0, le=1, description="probability of closing the connection mid-stream"
     )
     stall_rate: float = Field(0.0, ge=0, le=1, description="probability of one mid-stream stall")
-    stall_ms: float = Field(500.0, ge=0, description="length of an injected stall, ms")
+    stall_ms: float = Field(
+        500.0, ge=0, le=MAX_DELAY_MS, description="length of an injected stall, ms"
+    )
     malformed_rate: float = Field(
         0.0, ge=0, le=1, description="probability of one malformed `data: {not json` event"
     )
@@ -167,7 +230,15 @@ class SimConfig(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> SimConfig:
         if self.error_500_rate + self.error_429_rate > 1.0:
-            raise ValueError("error_500_rate + error_429_rate must not exceed 1")
+            raise ValueError(
+                "error_500_rate + error_429_rate (--error-500-rate + --error-429-rate) "
+                "must not exceed 1"
+            )
+        if not self.allow_remote and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} (--host) is not a loopback address, and the simulator has "
+                "no authentication; use 127.0.0.1 or localhost, or pass --allow-remote"
+            )
         return self
 
     @classmethod
@@ -179,10 +250,33 @@ class SimConfig(BaseModel):
         **fields: Any,
     ) -> SimConfig:
         """Build from CLI-style values: ``ttft``/``itl`` accept ``8``, ``normal:8:1`` etc.;
-        other keyword arguments are SimConfig fields, and ``None`` values are dropped."""
+        other keyword arguments are SimConfig fields, and ``None`` values are dropped.
+
+        Raises ``ConfigError`` in one line naming the flag (``--ttft-ms``, ``--port``...)."""
         data: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
         if ttft is not None:
             data["ttft_ms"] = ttft
         if itl is not None:
             data["itl_ms"] = itl
-        return cls.model_validate(data)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_flag_message(exc)) from None
+
+
+def _flag_message(exc: ValidationError) -> str:
+    """``--error-500-rate 2: Input should be less than or equal to 1``: the first error, with
+    the field named as its flag (``tokenfab sim`` flags are the field names, dashed)."""
+    text = format_validation(exc)
+    found = exc.errors()
+    loc = found[0].get("loc", ()) if found else ()
+    if not loc:
+        return text
+    field = str(loc[0])
+    flag = "--" + field.replace("_", "-")
+    rest = text.removeprefix(f"{field}: ")
+    given = found[0].get("input")
+    shown_in_rest = isinstance(given, str) and repr(given) in rest
+    if isinstance(given, bool | int | float | str) and not shown_in_rest:
+        return f"{flag} {_short(given)}: {rest}"
+    return f"{flag}: {rest}"

@@ -15,12 +15,12 @@ from typing import IO
 
 import httpx
 
-from tokenfab.engines.sim_config import SimConfig
+from tokenfab.engines.sim.config import SimConfig
 from tokenfab.errors import EngineError
 
 __all__ = ["SimServer"]
 
-_SRC_DIR = Path(__file__).resolve().parents[2]
+_SRC_DIR = Path(__file__).resolve().parents[3]  # .../src
 
 
 class SimServer:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import gc
 import signal
 import socket
@@ -38,8 +39,8 @@ from typing import cast
 
 from pydantic import ValidationError
 
-from tokenfab.engines.sim_config import Dist, SimConfig
-from tokenfab.engines.sim_http import (
+from tokenfab.engines.sim.config import SimConfig
+from tokenfab.engines.sim.http import (
     GenerationRequest,
     HttpRequest,
     ParseReply,
@@ -49,10 +50,10 @@ from tokenfab.engines.sim_http import (
     parse_request,
     stream_head,
 )
-from tokenfab.engines.sim_process import SimServer
-from tokenfab.engines.sim_stream import Generation, SimState
+from tokenfab.engines.sim.stream import Generation, SimState
+from tokenfab.errors import ConfigError, TokenfabError, format_validation
 
-__all__ = ["Dist", "SimConfig", "SimServer", "main", "run", "serve"]
+__all__ = ["listen_socket", "main", "run", "serve"]
 
 
 _ROUTES = {  # path -> the one method it answers
@@ -164,7 +165,7 @@ class _Conn(asyncio.Protocol):
         try:
             words = TokenizeRequest.model_validate_json(req.body).content.split()
         except ValidationError as exc:
-            body = error_body(_first_error(exc), "invalid_request_error", "invalid_json")
+            body = error_body(format_validation(exc), "invalid_request_error", "invalid_json")
             self._reply(400, body, req.keep_alive)
             return
         tokens = [zlib.crc32(w.encode()) % 50_000 for w in words]
@@ -176,7 +177,7 @@ class _Conn(asyncio.Protocol):
         try:
             body = GenerationRequest.model_validate_json(req.body)
         except ValidationError as exc:
-            err = error_body(_first_error(exc), "invalid_request_error", "invalid_request")
+            err = error_body(format_validation(exc), "invalid_request_error", "invalid_request")
             self._reply(400, err, req.keep_alive)
             return
         missing = "messages" if chat and body.messages is None else None
@@ -236,19 +237,64 @@ class _Conn(asyncio.Protocol):
         state.admit(gen, arrival_ns)
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err.get("loc", ()))
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    """One line saying why ``host:port`` cannot be listened on, and which flag to change."""
+    where = f"cannot listen on {host}:{port}"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"{where}: permission denied (ports below 1024 need root); "
+                "pick another --port, e.g. 8000, or 0 for a free one")
+    if exc.errno == errno.EADDRINUSE:
+        return (f"{where}: the port is in use by another server; "
+                "pick another --port, or 0 for a free one")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{where}: --host {host!r} is not an address of this machine; use 127.0.0.1"
+    reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".").lower()
+    return f"{where}: {reason}; check --host and --port"
+
+
+def listen_socket(host: str, port: int, backlog: int = 4096) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (the first address ``host`` resolves to).
+
+    Raises ``ConfigError`` in one line naming ``--host`` or ``--port`` when the name does not
+    resolve, the port is taken or privileged, or the address is not on this machine.
+    """
+    name = host.strip().strip("[]")
+    try:
+        found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ConfigError(f"--host {host!r}: cannot resolve it ({reason}); use 127.0.0.1"
+                          ) from None
+    family, kind, proto, _, addr = found[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(_bind_error(host, port, exc)) from None
+    return sock
 
 
 async def serve(config: SimConfig, ready: Callable[[int], None] | None = None) -> None:
-    """Serve until cancelled; ``ready(port)`` is called once the socket listens."""
+    """Serve until cancelled; ``ready(port)`` is called once the socket listens.
+
+    Raises ``ConfigError`` (one line) when ``config.host``/``config.port`` cannot be listened on.
+    """
     loop = asyncio.get_running_loop()
-    state = SimState(config, loop)
-    server = await loop.create_server(
-        lambda: _Conn(state), config.host, config.port, backlog=4096, reuse_address=True
-    )
+    sock = listen_socket(config.host, config.port)
+    try:
+        state = SimState(config, loop)
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        server = await loop.create_server(lambda: _Conn(state), sock=sock, backlog=4096)
+    except BaseException:
+        sock.close()
+        state.close()
+        raise
     try:
         port = int(server.sockets[0].getsockname()[1])
         if ready is not None:
@@ -294,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = SimConfig.model_validate_json(args.config_json)
     except ValidationError as exc:
-        print(f"error: invalid simulator config: {exc}", file=sys.stderr)
+        print(f"error: invalid simulator config: {format_validation(exc)}", file=sys.stderr)
         return 2
 
     def ready(port: int) -> None:
@@ -304,8 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         run(config, ready)
     except KeyboardInterrupt:
         return 130
+    except TokenfabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:  # e.g. an unwritable record_path
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

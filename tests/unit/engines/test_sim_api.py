@@ -1,0 +1,26 @@
+"""The simulator is one package, ``tokenfab.engines.sim``, whose ``__all__`` is its public API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import tokenfab.engines.sim as sim
+
+
+def test_public_names_resolve() -> None:
+    assert sorted(sim.__all__) == [
+        "Dist", "DistKind", "SimConfig", "SimServer", "main", "run", "serve",
+    ]
+    for name in sim.__all__:
+        assert getattr(sim, name) is not None
+
+
+def test_module_entry_point_refuses_a_bad_config_in_one_line() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tokenfab.engines.sim", "--config-json", '{"itl_ms": -1}'],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "itl_ms" in lines[0], proc.stderr
