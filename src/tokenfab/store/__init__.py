@@ -9,6 +9,7 @@ from tokenfab.store.engine import default_db_url, tokenfab_home
 from tokenfab.store.export import ExportFormat, export_rows, export_run
 from tokenfab.store.migrations import migration_names
 from tokenfab.store.models import PointInfo, RunDetail, RunInfo
+from tokenfab.store.status import effective_status
 from tokenfab.store.writer import RecordWriter
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "RunInfo",
     "Store",
     "default_db_url",
+    "effective_status",
     "export_rows",
     "export_run",
     "migration_names",

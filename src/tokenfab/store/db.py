@@ -7,13 +7,14 @@ killed right after ``append_records`` returns has lost nothing it was handed.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, inspect, null, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from tokenfab.errors import StoreError
@@ -27,9 +28,14 @@ from tokenfab.store.engine import (
     is_memory_sqlite,
     mask,
     parse_url,
+    read_only_urls,
+    sqlite_file,
 )
-from tokenfab.store.migrations import applied_migrations, apply_migrations
+from tokenfab.store.migrations import applied_migrations, apply_migrations, migration_names
 from tokenfab.store.models import PointInfo, RunDetail, RunInfo
+from tokenfab.store.status import effective_status, pid_alive, this_host
+
+FINAL_STATUSES = ("complete", "interrupted", "failed", "server_lost")
 
 _RUNS_HINT = "list runs with `tokenfab runs list`"
 
@@ -47,19 +53,27 @@ def _json_text(value: Mapping[str, Any], what: str) -> str:
 class Store:
     """Results database. ``Store(url)`` connects and applies pending migrations.
 
+    ``read_only=True`` is for readers (``runs``, reports, the dashboard): when the database
+    cannot be written (a read-only data directory or file) it is read as it is, and a SQLite
+    file that does not exist yet reads as empty instead of being created. Write methods of a
+    read-only store raise :class:`StoreError`.
+
     Thread-safe: methods may be called from several threads (see :class:`RecordWriter` for
     the usual pattern of one writer thread next to an asyncio loop).
     """
 
-    def __init__(self, url: str | None = None) -> None:
-        self._url = parse_url(url if url is not None else default_db_url())
+    def __init__(self, url: str | None = None, *, read_only: bool = False) -> None:
+        self._url = parse_url(url if url is not None else default_db_url(create=not read_only))
         self.label = mask(self._url)
+        self.read_only = read_only
+        self._run_columns = frozenset(c.name for c in t.runs.columns)
         self._engine = create_store_engine(self._url)
         # An in-memory SQLite database is one shared connection: serialise access to it.
         self._lock: AbstractContextManager[Any] = (
             threading.RLock() if is_memory_sqlite(self._url) else nullcontext()
         )
         self._closed = False
+        self.applied_migrations: list[str] = []
         try:
             self.applied_migrations = apply_migrations(self._engine, self.label)
         except StoreError:
@@ -67,10 +81,62 @@ class Store:
             raise
         except SQLAlchemyError as exc:
             self._engine.dispose()
-            raise StoreError(
-                f"cannot open database {self.label} ({self._reason(exc)}); check that it exists, "
-                "is reachable and that the URL is right, or pass another --db"
-            ) from exc
+            fallback = self._open_as_is() if read_only else None
+            if fallback is None:
+                raise StoreError(self._open_error(exc)) from exc
+            self._engine = fallback
+
+    # -- opening --------------------------------------------------------------------------
+
+    def _open_error(self, exc: SQLAlchemyError) -> str:
+        path = sqlite_file(self._url)
+        reason = self._reason(exc)
+        if path is not None and path.parent.is_dir() and (
+            "readonly" in reason or not os.access(path.parent, os.W_OK)
+            or (path.exists() and not os.access(path, os.W_OK))
+        ):
+            return (f"database {self.label} is read-only ({reason}); reading it still works "
+                    "(`tokenfab runs list`); to store runs set TOKENFAB_HOME to a writable "
+                    "directory or pass --db")
+        return (f"cannot open database {self.label} ({reason}); check that it exists, "
+                "is reachable and that the URL is right, or pass another --db")
+
+    def _open_as_is(self) -> Engine | None:
+        """A read-only engine on a SQLite file that cannot be migrated (None: not possible).
+
+        A file that does not exist reads as an empty database (an in-memory stand-in)."""
+        path = sqlite_file(self._url)
+        if path is None:
+            return None
+        if not path.exists():
+            return self._empty_stand_in()
+        for url in read_only_urls(self._url):
+            engine = create_store_engine(url, read_only=True)
+            try:
+                with engine.connect() as conn:
+                    if not conn.dialect.has_table(conn, t.runs.name):
+                        engine.dispose()
+                        return self._empty_stand_in()
+                    unknown = sorted(set(applied_migrations(conn)) - set(migration_names()))
+                    cols = {str(c["name"]) for c in inspect(conn).get_columns(t.runs.name)}
+            except SQLAlchemyError:
+                engine.dispose()
+                continue
+            if unknown:
+                engine.dispose()
+                raise StoreError(
+                    f"database {self.label} was written by a newer tokenfab (unknown migration "
+                    f"{', '.join(unknown)}); upgrade tokenfab or use another --db"
+                )
+            self._run_columns = frozenset(cols)
+            return engine
+        return None
+
+    def _empty_stand_in(self) -> Engine:
+        engine = create_store_engine(parse_url("sqlite://"))
+        apply_migrations(engine, self.label)
+        self._lock = threading.RLock()
+        return engine
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -87,6 +153,9 @@ class Store:
         """A connection inside a transaction, committed on success (``write``) or rolled back."""
         if self._closed:
             raise StoreError(f"store for {self.label} is closed; open a new Store")
+        if write and self.read_only:
+            raise StoreError(f"database {self.label} was opened for reading only; "
+                             "open it with Store(url) to store runs")
         with self._lock:
             try:
                 with self._engine.connect() as conn:
@@ -125,8 +194,11 @@ class Store:
         model: str,
         started_unix_ns: int,
         clock_offset_ns: int,
+        owner_pid: int | None = None,
+        owner_host: str | None = None,
     ) -> None:
-        """Record a new run with status ``running``.
+        """Record a new run with status ``running``, owned by this process (``owner_pid``,
+        ``owner_host`` default to it) with its first heartbeat at ``started_unix_ns``.
 
         ``clock_offset_ns`` = unix_ns - perf_counter_ns at start, so that
         unix_ns(x) = x + clock_offset_ns for any record timestamp x.
@@ -144,6 +216,9 @@ class Store:
             "started_unix_ns": started_unix_ns,
             "clock_offset_ns": clock_offset_ns,
             "status": "running",
+            "owner_pid": os.getpid() if owner_pid is None else owner_pid,
+            "owner_host": this_host() if owner_host is None else owner_host,
+            "heartbeat_unix_ns": started_unix_ns,
         }
         try:
             with self._connect(write=True) as conn:
@@ -186,13 +261,15 @@ class Store:
                 )
 
     def append_records(self, run_id: str, records: Sequence[RequestRecord]) -> None:
-        """Insert ``records`` for ``run_id`` and commit before returning."""
+        """Insert ``records`` for ``run_id``, beat its heartbeat and commit before returning."""
         if not records:
             return
         rows = [record_to_row(run_id, rec) for rec in records]
+        beat = t.runs.update().where(t.runs.c.run_id == run_id)
         try:
             with self._connect(write=True) as conn:
                 conn.execute(t.records.insert(), rows)
+                conn.execute(beat.values(heartbeat_unix_ns=time.time_ns()))
         except IntegrityError as exc:
             with self._connect(write=False) as conn:
                 self._require_run(conn, run_id)
@@ -219,20 +296,30 @@ class Store:
         with self._connect(write=True) as conn:
             conn.execute(stmt, params)
 
+    def heartbeat(self, run_id: str) -> None:
+        """Say the run is alive now (its record writer does this while it is open)."""
+        self._update_run(run_id, heartbeat_unix_ns=time.time_ns())
+
     def finish_run(
         self,
         run_id: str,
         summary: RunSummary | Mapping[str, Any],
         status: str = "complete",
     ) -> None:
-        """Store the run's ``tokenfab.run/1`` summary and final status."""
+        """Store the run's ``tokenfab.run/1`` summary and final status (``complete`` or
+        ``server_lost``, whose summary covers the records completed before the server went)."""
         data = summary.to_json_dict() if isinstance(summary, RunSummary) else summary
         text = _json_text(data, f"summary of run '{run_id}'")
-        self._update_run(run_id, summary_json=text, status=status, finished_unix_ns=time.time_ns())
+        _check_final(status)
+        now = time.time_ns()
+        self._update_run(run_id, summary_json=text, status=status, finished_unix_ns=now,
+                         heartbeat_unix_ns=now)
 
     def mark_run(self, run_id: str, status: str) -> None:
-        """Set the run's status, e.g. ``interrupted`` or ``failed``."""
-        self._update_run(run_id, status=status)
+        """Set the run's final status without a summary: ``interrupted`` or ``failed``."""
+        _check_final(status)
+        now = time.time_ns()
+        self._update_run(run_id, status=status, finished_unix_ns=now, heartbeat_unix_ns=now)
 
     def _update_run(self, run_id: str, **values: Any) -> None:
         with self._connect(write=True) as conn:
@@ -265,6 +352,8 @@ class Store:
 
     def _info_select(self) -> Any:
         r = t.runs
+        # Read as-is from an older database: columns of later migrations read as NULL.
+        cols = [c if c.name in self._run_columns else null().label(c.name) for c in r.columns]
         n_records = (
             select(func.count())
             .select_from(t.records)
@@ -278,14 +367,20 @@ class Store:
             .scalar_subquery()
         )
         return select(
-            r,
+            *cols,
             n_records.label("n_records"),
             n_points.label("n_points"),
         )
 
     @staticmethod
     def _info_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
-        return {name: row[name] for name in RunInfo.model_fields}
+        fields = {name: row[name] for name in RunInfo.model_fields if name != "stored_status"}
+        fields["stored_status"] = row["status"]
+        fields["status"] = effective_status(
+            row["status"], owner_host=row["owner_host"], owner_pid=row["owner_pid"],
+            heartbeat_unix_ns=row["heartbeat_unix_ns"], started_unix_ns=row["started_unix_ns"],
+            now_unix_ns=time.time_ns(), host=this_host(), alive=pid_alive)
+        return fields
 
     def list_runs(self, limit: int = 50) -> list[RunInfo]:
         """The ``limit`` most recently started runs, newest first."""
@@ -375,3 +470,9 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.label!r})"
+
+
+def _check_final(status: str) -> None:
+    if status not in FINAL_STATUSES:
+        raise StoreError(f"a run ends as one of {', '.join(FINAL_STATUSES)}, not {status!r}; "
+                         "this is a bug, please report it")

@@ -21,9 +21,12 @@ def tokenfab_home() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".local" / "share" / "tokenfab"
 
 
-def default_db_url() -> str:
-    """``sqlite:///$TOKENFAB_HOME/tokenfab.db``, creating the directory if needed."""
+def default_db_url(create: bool = True) -> str:
+    """``sqlite:///$TOKENFAB_HOME/tokenfab.db``, creating the directory if needed (``create``;
+    readers pass False so that a read-only data directory still lists its runs)."""
     home = tokenfab_home()
+    if not create:
+        return f"sqlite:///{(home / 'tokenfab.db').absolute()}"
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -54,6 +57,27 @@ def is_memory_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL, or None (in-memory, other backends)."""
+    if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or url.database is None:
+        return None
+    return Path(url.database)
+
+
+def read_only_urls(url: URL) -> list[URL]:
+    """Ways to read a SQLite file without writing next to it: ``mode=ro`` first, then
+    ``immutable=1`` (a WAL database in a read-only directory cannot create its -shm file)."""
+    path = sqlite_file(url)
+    if path is None:
+        return []
+    base = f"sqlite:///file:{path.absolute()}"
+    return [make_url(f"{base}?mode=ro&uri=true"), make_url(f"{base}?immutable=1&uri=true")]
+
+
+def _sqlite_read_only_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+
+
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # Take BEGIN away from the sqlite3 module (it skips it for DDL and SELECT; see the
     # SQLAlchemy SQLite docs) and let _sqlite_on_begin issue it.
@@ -72,8 +96,10 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
-def create_store_engine(url: URL) -> Engine:
-    """An engine for ``url`` with tokenfab's SQLite settings; raises :class:`StoreError`."""
+def create_store_engine(url: URL, read_only: bool = False) -> Engine:
+    """An engine for ``url`` with tokenfab's SQLite settings; raises :class:`StoreError`.
+
+    ``read_only`` (SQLite): no journal-mode pragma, which would need to write."""
     label = mask(url)
     kwargs: dict[str, Any] = {}
     backend = url.get_backend_name()
@@ -97,6 +123,7 @@ def create_store_engine(url: URL) -> Engine:
     except ArgumentError as exc:
         raise StoreError(f"invalid database URL {label} ({exc}); {URL_HELP}") from exc
     if backend == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect",
+                     _sqlite_read_only_on_connect if read_only else _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine

@@ -10,7 +10,6 @@ Parquet (list<int64>) and space-separated integers in CSV.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from collections.abc import Iterator
@@ -178,10 +177,3 @@ def export_run(store: Store, run_id: str, fmt: ExportFormat, path: str | Path = 
             write_csv(rows, out)
     return len(rows)
 
-
-def export_text(store: Store, run_id: str, fmt: Literal["json", "csv"]) -> str:
-    """The JSON or CSV export as a string (what ``-`` would print)."""
-    buf = io.StringIO()
-    rows = export_rows(store, run_id)
-    (write_json if fmt == "json" else write_csv)(rows, buf)
-    return buf.getvalue()

@@ -101,8 +101,20 @@ def _m001_initial(conn: Connection) -> None:
     md.create_all(conn, checkfirst=False)  # a foreign "runs" table must fail loudly
 
 
+def _m002_run_owner(conn: Connection) -> None:
+    """``runs.owner_pid``/``owner_host``/``heartbeat_unix_ns``: which process runs it and when it
+    last showed life, so a killed run is shown as interrupted or stale (frozen)."""
+    for ddl in ("ALTER TABLE runs ADD COLUMN owner_pid INTEGER",
+                "ALTER TABLE runs ADD COLUMN owner_host TEXT",
+                "ALTER TABLE runs ADD COLUMN heartbeat_unix_ns BIGINT"):
+        conn.execute(text(ddl))
+
+
 # Append only. The order here is the order they run in.
-MIGRATIONS: tuple[tuple[str, Migration], ...] = (("m001_initial", _m001_initial),)
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("m001_initial", _m001_initial),
+    ("m002_run_owner", _m002_run_owner),
+)
 
 
 def migration_names() -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tokenfab.errors import StoreError
+from tokenfab.schemas.bench import RunStatus
 from tokenfab.schemas.summary import RunSummary
 
 
@@ -23,7 +24,15 @@ class RunInfo(_Model):
     model: str
     target_url: str
     started_unix_ns: int = Field(description="wall-clock start, Unix time in ns")
-    status: str = Field(description="running, complete, interrupted, failed, ...")
+    status: RunStatus = Field(
+        description="what to show: the stored status, except that a run still stored as "
+                    "running whose process is gone reads interrupted, or stale when it has "
+                    "shown no life for a while (tokenfab.store.status.effective_status)")
+    stored_status: str = Field(description="the status column as the run last wrote it")
+    owner_pid: int | None = Field(default=None, description="pid of the process running it")
+    owner_host: str | None = Field(default=None, description="host name of that process")
+    heartbeat_unix_ns: int | None = Field(
+        default=None, description="last sign of life (records committed), Unix time in ns")
     n_records: int = Field(description="request records stored for the run")
     n_points: int = Field(description="load points declared for the run")
 

@@ -2,7 +2,7 @@
 
 This is the *current* shape, the sum of every migration in :mod:`tokenfab.store.migrations`.
 Migrations never import it (they freeze their own DDL); a unit test checks that a freshly
-migrated database has exactly these columns, so the two cannot drift apart.
+migrated database has exactly these columns and types, so the two cannot drift apart.
 
 Units: every ``*_ns`` column is integer nanoseconds. ``sent_ns``/``end_ns``/``first_chunk_ns``
 and the point ``started_ns``/``ended_ns`` are ``perf_counter_ns`` values of the sending process;
@@ -52,6 +52,10 @@ runs = Table(
     Column("status", Text, nullable=False),
     Column("summary_json", Text),
     Column("finished_unix_ns", BigInteger),
+    # m002: who runs it and when it last showed life (see tokenfab.store.status)
+    Column("owner_pid", Integer),
+    Column("owner_host", Text),
+    Column("heartbeat_unix_ns", BigInteger),
     Index("ix_runs_started", "started_unix_ns"),
 )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from tokenfab.errors import StoreError
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.store.db import Store
+from tokenfab.store.status import HEARTBEAT_EVERY_S
 
 
 @dataclass(slots=True)
@@ -33,14 +34,19 @@ class RecordWriter:
 
     A failure in the thread is kept and raised by the next :meth:`flush` or :meth:`close`
     (and every one after it); records handed over after the failure are not written.
+
+    While open, the thread beats the run's heartbeat every ``heartbeat_s`` seconds without
+    records (each commit beats it too), so readers can tell a quiet run from a dead one.
     """
 
-    def __init__(self, store: Store, run_id: str, *, max_batch: int = 2000) -> None:
+    def __init__(self, store: Store, run_id: str, *, max_batch: int = 2000,
+                 heartbeat_s: float = HEARTBEAT_EVERY_S) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be >= 1")
         self.store = store
         self.run_id = run_id
         self.max_batch = max_batch
+        self.heartbeat_s = heartbeat_s
         self.written = 0  # records committed so far
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._error: BaseException | None = None
@@ -107,10 +113,22 @@ class RecordWriter:
         except BaseException as exc:  # kept, re-raised on flush/close
             self._error = exc
 
+    def _beat(self) -> None:
+        if self._error is not None:
+            return
+        try:
+            self.store.heartbeat(self.run_id)
+        except BaseException as exc:  # kept, re-raised on flush/close
+            self._error = exc
+
     def _run(self) -> None:
         stop = False
         while not stop:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self.heartbeat_s)
+            except queue.Empty:
+                self._beat()
+                continue
             batch: list[RequestRecord] = []
             while True:
                 if isinstance(item, RequestRecord):

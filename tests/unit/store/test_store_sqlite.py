@@ -11,16 +11,17 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect
 
 import tokenfab.store as store_pkg
 from tokenfab.errors import StoreError
 from tokenfab.schemas.records import RequestRecord
-from tokenfab.schemas.summary import RunSummary
+from tokenfab.schemas.summary import SCHEMA_ID, RunSummary
 from tokenfab.store import RecordWriter, Store, default_db_url, export_run, migration_names
 from tokenfab.store import schema as current_schema
 from tokenfab.store.codec import decode_offsets_ns, encode_offsets_ns
@@ -74,6 +75,19 @@ def sample_records() -> list[RequestRecord]:
     ]
 
 
+def shape(engine: Engine) -> dict[str, Any]:
+    """Every table's columns (name, type, nullable, primary key) and indexes, as reflected."""
+    insp = inspect(engine)
+    return {
+        name: (
+            [(c["name"], str(c["type"]), c["nullable"], c.get("primary_key", 0))
+             for c in insp.get_columns(name)],
+            sorted((i["name"], tuple(i["column_names"])) for i in insp.get_indexes(name)),
+        )
+        for name in sorted(insp.get_table_names())
+    }
+
+
 def new_run(
     store: Store, run_id: str = "r-abc123", started: int = 1_700_000_000_000_000_000
 ) -> str:
@@ -116,12 +130,16 @@ def test_migrations_apply_once_and_reopen_is_a_noop(db_url: str) -> None:
     second.close()
 
 
-def test_migrated_database_matches_current_schema(store: Store, db_url: str) -> None:
-    insp = inspect(create_engine(db_url))
-    for table in current_schema.metadata.sorted_tables:
-        got = {c["name"] for c in insp.get_columns(table.name)}
-        assert got == {c.name for c in table.columns}, table.name
-    assert "ix_records_run_point" in {i["name"] for i in insp.get_indexes("records")}
+def test_migrated_database_matches_current_schema(
+    store: Store, db_url: str, tmp_path: Path
+) -> None:
+    """The frozen migrations and store/schema.py build the same tables: names, types,
+    nullability, primary keys and indexes."""
+    live = create_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    current_schema.metadata.create_all(live)
+    assert shape(create_engine(db_url)) == shape(live)
+    assert "ix_records_run_point" in {i["name"] for i in inspect(create_engine(db_url))
+                                      .get_indexes("records")}
 
 
 def test_unknown_newer_migration_is_refused(store: Store, db_url: str, tmp_path: Path) -> None:
@@ -235,7 +253,10 @@ def test_appended_records_survive_kill_9(db_url: str) -> None:
     assert proc.returncode == -9, proc.stderr.decode()
     with Store(db_url) as s:
         assert len(s.records("killed")) == 100
-        assert s.get_run("killed").status == "running"
+        run = s.get_run("killed")
+    # it never wrote its end, but its process is gone: shown as interrupted, not running
+    assert (run.stored_status, run.status) == ("running", "interrupted")
+    assert run.owner_pid is not None and run.heartbeat_unix_ns is not None
 
 
 def test_append_to_unknown_run_is_refused(store: Store) -> None:
@@ -284,7 +305,7 @@ def test_detail_points_summary_and_status(store: Store) -> None:
     store.finish_run(run_id, summary)
     detail = store.get_run_detail(run_id)
     assert detail.status == "complete" and detail.finished_unix_ns is not None
-    assert detail.summary is not None and detail.summary["schema"] == "tokenfab.run/1"
+    assert detail.summary is not None and detail.summary["schema"] == SCHEMA_ID
     assert detail.run_summary() == summary
     store.mark_run(run_id, "interrupted")
     assert store.get_run(run_id).status == "interrupted"
