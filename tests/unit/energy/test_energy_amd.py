@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.fakes.energy import FakeAmdSmi, FakeClock
 
 from tokenfab.energy import AmdSmiMeter, MeterUnavailable
 from tokenfab.energy.amd import import_amdsmi
-from tokenfab.energy.fakes import FakeAmdSmi, FakeClock
 
 
 @pytest.mark.parametrize("legacy_key", [False, True])

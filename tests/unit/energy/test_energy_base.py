@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import pytest
 from pydantic import ValidationError
+from tests.fakes.energy import FakeClock, FakeNvml
 
 from tokenfab.energy import CounterMeter, EnergyMeasurement, NvmlMeter
-from tokenfab.energy.fakes import FakeClock, FakeNvml
 
 VALID = {
     "energy_j": 10.0,

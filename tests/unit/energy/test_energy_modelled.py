@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.fakes.energy import FakeClock, proc_stat_text
 
 from tokenfab.energy import MeterUnavailable, ModelledCpuMeter, ModelledTdpMeter, cpu_ticks
-from tokenfab.energy.fakes import FakeClock, proc_stat_text
 
 START = proc_stat_text(100, 0, 50, 800, 50)  # busy 150, total 1000
 # busy 200+10+70+5+5+10 = 300, idle 840+60 = 900, total 1200; guest 99 already in user

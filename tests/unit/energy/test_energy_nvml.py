@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from tests.fakes.energy import FakeClock, FakeNvml, FakeNvmlError
 
 from tokenfab.energy import MeterUnavailable, NvmlMeter
-from tokenfab.energy.fakes import FakeClock, FakeNvml, FakeNvmlError
 
 
 def test_two_gpus_millijoules_to_joules() -> None:

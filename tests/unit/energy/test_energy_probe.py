@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fakes.energy import FakeAmdSmi, FakeNvml, FakeNvmlError, FakeRaplTree, proc_stat_text
 
 from tokenfab.energy import (
     AmdSmiMeter,
@@ -16,7 +17,6 @@ from tokenfab.energy import (
     available_meters,
     probe_meter,
 )
-from tokenfab.energy.fakes import FakeAmdSmi, FakeNvml, FakeNvmlError, FakeRaplTree, proc_stat_text
 from tokenfab.errors import ConfigError
 
 NO_NVML = FakeNvml({}, init_error=FakeNvmlError("Driver Not Loaded"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fakes.energy import FakeClock, FakeRaplTree
 
 from tokenfab.energy import EnergyMeasurement, MeterUnavailable, RaplMeter
-from tokenfab.energy.fakes import FakeClock, FakeRaplTree
 
 RANGE_UJ = 262143328850  # a real max_energy_range_uj (262 kJ)
 

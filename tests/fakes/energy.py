@@ -1,6 +1,6 @@
 """In-memory stand-ins for the clock, ``pynvml``, ``amdsmi`` and the RAPL sysfs tree.
 
-For tests anywhere in tokenfab that need a meter without hardware, e.g.
+For any test that needs a meter without hardware, e.g.
 ``probe_meter(env=MeterEnvironment(nvml=FakeNvml({0: 1_000})), ...)``. Counters are plain
 attributes: set them between ``begin()`` and ``end()``.
 """
