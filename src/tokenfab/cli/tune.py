@@ -1,35 +1,29 @@
-"""``tokenfab tune``: search engine settings for the cheapest config meeting SLO and quality."""
+"""``tokenfab tune``: search engine settings for the cheapest config meeting SLO and quality.
+Parses flags into a :class:`TuneConfig`, calls :func:`tokenfab.session.tune.tune`, prints."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
-import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.table import Table
 
+from tokenfab.cli.flags import validated
 from tokenfab.cli.options import parse_slo
-from tokenfab.engines.embedded import parse_models
-from tokenfab.errors import ConfigError
-from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
+from tokenfab.cli.output import check_writable, write_output
+from tokenfab.errors import ConfigError, EngineError
 from tokenfab.quant.variants import parse_types
 from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num, usd
-from tokenfab.store import Store, default_db_url
-from tokenfab.tune.kl_guard import KlGuard
-from tokenfab.tune.runner import append_state, load_state, resolved_precision, run_trial
-from tokenfab.tune.search import (
-    SHIPPED,
-    Space,
-    best_trial,
-    closest_trial,
-    next_config,
-    pareto_set,
-)
+from tokenfab.schemas.evaluate import PROMPT_STYLES, PromptStyle
+from tokenfab.schemas.tune import SHIPPED, Space, TuneConfig, TuneResult
+from tokenfab.session.tune import tune
+from tokenfab.tune.search import closest_trial
 
+SPACE_FLAGS = {"ctx_per_slot": "--ctx-sizes", "lookup_n_max": "--lookup"}
+TUNE_FLAGS = {"state_path": "--state", "db_url": "--db", "tasks": "--tasks"}
 
 @click.command("tune")
 @click.option("--trials", type=int, default=6, show_default=True, help="trial budget")
@@ -71,44 +65,31 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, max_kld: float, tasks_
     """Cheapest engine configuration (model, precision, slots, threads, context, prompt-lookup
     length) meeting a latency SLO and a quality floor, from real bench + eval trials;
     resumable. The first value of each axis is the default configuration."""
-    if trials < 1:
-        raise ConfigError(f"--trials must be >= 1 (got {trials})")
-    if not 0 <= quality_floor <= 1:
-        raise ConfigError(f"--quality-floor must be within 0..1 (got {quality_floor:g})")
-    if not max_kld > 0:
-        raise ConfigError(f"--max-kld must be > 0 (got {max_kld:g}); 'inf' turns the guard off")
-    slo_obj = parse_slo(slo)
-    assert slo_obj is not None
-    sp = Space(models=tuple(m.key for m in parse_models(models_spec)),
-               precisions=_precisions(precisions), slots=_ints(slots, "--slots", 1),
-               threads=_ints(threads_spec, "--threads", 1),
-               ctx_per_slot=_ints(ctx_sizes, "--ctx-sizes", 64),
-               lookup_n_max=_ints(lookup_spec, "--lookup", 0))
-    state = Path(state_path)
-    done = load_state(state)
+    space = validated(Space, SPACE_FLAGS, models=_models(models_spec),
+                      precisions=_precisions(precisions), slots=_ints(slots, "--slots", 1),
+                      threads=_ints(threads_spec, "--threads", 1),
+                      ctx_per_slot=_ints(ctx_sizes, "--ctx-sizes", 64),
+                      lookup_n_max=_ints(lookup_spec, "--lookup", 0))
+    config = validated(TuneConfig, TUNE_FLAGS, trials=trials, slo=parse_slo(slo),
+                       quality_floor=quality_floor, max_kld=max_kld, tasks=tasks_spec,
+                       eval_limit=eval_limit, eval_style=eval_style, concurrency=concurrency,
+                       requests=requests, hourly_usd=hourly_usd, space=space,
+                       state_path=Path(state_path), seed=seed, db_url=db)
+    check_writable(json_path, "--json")
     err = make_console(stderr=True)
-    if done:
-        err.print(f"tune: resuming, {len(done)} trial(s) already in {state}", highlight=False)
-    known = {(t.config.model, resolved_precision(t.config)): t.kld
-             for t in done if t.kld is not None}
-    guard = KlGuard(known=known) if math.isfinite(max_kld) else None
-    with Store(db or default_db_url()) as store, guard or contextlib.nullcontext():
-        while len(done) < trials:
-            cfg = next_config(sp, done, seed)
-            if cfg is None:
-                err.print(f"tune: all {len(done)} configurations of the space tried",
-                          highlight=False)
-                break
-            i = len(done) + 1
-            err.print(f"tune: trial {i}/{trials} {cfg.key()}", highlight=False)
-            t = run_trial(cfg, store=store, slo=slo_obj, quality_floor=quality_floor,
-                          tasks_spec=tasks_spec, eval_limit=eval_limit,
-                          concurrency=concurrency, requests=requests, hourly_usd=hourly_usd,
-                          eval_style=eval_style, guard=guard, max_kld=max_kld)
-            append_state(state, t)
-            done.append(t)
-    best = best_trial(done)
-    front = pareto_set(done)
+    result = tune(config, progress=lambda m: err.print(f"tune: {m}", highlight=False))
+    print_tune(result, make_console(stderr=json_path == "-"))
+    if json_path:
+        write_output(json.dumps(result.to_json_dict(), indent=2) + "\n", json_path, "--json")
+    if result.all_failed:
+        raise EngineError(f"all {len(result.trials)} trials failed, nothing was measured; "
+                          f"the first: {result.trials[0].error}")
+
+
+def print_tune(result: TuneResult, console: Console) -> None:
+    """The trials table, then the best configuration (or the closest one) in words."""
+    done = result.trials
+    front = set(result.pareto)
     table = Table(title="tokenfab tune (llama.cpp CPU)", header_style="bold cyan")
     for col in ("config", "out tok/s", "TPOT p50 ms", "$/1M out", "accuracy", "KL", "SLO",
                 "quality ok", "pareto"):
@@ -118,10 +99,10 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, max_kld: float, tasks_
                       usd(t.usd_per_mtok_output), f"{t.quality:.0%}",
                       "-" if t.kld is None else f"{t.kld:.3f}",
                       "yes" if t.meets_slo else "no", "yes" if t.meets_quality else "no",
-                      "●" if t in front else (t.error or ""))
-    console = make_console(stderr=json_path == "-")
+                      "●" if t.config.key() in front else (t.error or ""))
     console.print(table)
-    default = next((t for t in done if t.config.key() == sp.default().key()), None)
+    best = result.best
+    default = next((t for t in done if t.config.key() == result.default), None)
     if best is not None:
         msg = f"best: {best.config.key()} at {usd(best.usd_per_mtok_output)} per 1M output tokens"
         if default is not None and best.config == default.config:
@@ -146,23 +127,14 @@ def tune_cmd(trials: int, slo: str, quality_floor: float, max_kld: float, tasks_
                       + (f"; closest: {near.config.key()} (quality {near.quality:.0%}, "
                          f"SLO {'met' if near.meets_slo else 'missed'})" if near else ""),
                       highlight=False)
-    doc = {"schema": "tokenfab.tune/1", "slo": slo_obj.model_dump(),
-           "quality_floor": quality_floor, "max_kld": max_kld if math.isfinite(max_kld) else None,
-           "space": sp.model_dump(), "seed": seed,
-           "eval": {"tasks": tasks_spec, "limit": eval_limit, "style": eval_style},
-           "default": sp.default().key(),
-           "trials": [{"config": t.config.model_dump(),
-                       "usd_per_mtok_output": t.usd_per_mtok_output, "quality": t.quality,
-                       "meets_slo": t.meets_slo, "meets_quality": t.meets_quality,
-                       "kld": t.kld,
-                       "output_tok_s": t.output_tok_s, "tpot_ms_p50": t.tpot_ms_p50,
-                       "run_id": t.run_id, "error": t.error} for t in done],
-           "best": best.model_dump(mode="json") if best else None,
-           "pareto": [t.config.key() for t in front]}
-    if json_path == "-":
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-    elif json_path:
-        Path(json_path).write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def _models(spec: str) -> tuple[str, ...]:
+    """``"smollm2-135m, Gemma3-270m"`` -> keys in order, without repeats (checked by tune)."""
+    out = tuple(dict.fromkeys(m.strip().lower() for m in spec.split(",") if m.strip()))
+    if not out:
+        raise ConfigError("--models is empty; choose from smollm2-135m, gemma3-270m")
+    return out
 
 
 def _ints(spec: str, flag: str, minimum: int) -> tuple[int, ...]:
@@ -187,10 +159,8 @@ def _ints(spec: str, flag: str, minimum: int) -> tuple[int, ...]:
 
 def _precisions(spec: str) -> tuple[str, ...]:
     """``shipped`` stays symbolic (each model's own file); the rest are checked type names."""
-    items = [p.strip() for p in spec.split(",") if p.strip()]
-    named = [p for p in items if p.lower() != SHIPPED]
-    checked = iter(parse_types(named, "--precisions") if named else [])
-    out = tuple(SHIPPED if p.lower() == SHIPPED else next(checked) for p in items)
+    out = tuple(SHIPPED if p.strip().lower() == SHIPPED else parse_types([p], "--precisions")[0]
+                for p in spec.split(",") if p.strip())
     if not out:
         raise ConfigError("--precisions is empty; e.g. shipped,Q4_0,Q8_0")
     return tuple(dict.fromkeys(out))

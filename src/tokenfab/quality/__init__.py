@@ -9,7 +9,8 @@ from tokenfab.cost.eval_price import EvalCost, price_eval
 from tokenfab.quality.evaluate import EvalResult, ItemResult, TaskScore, Tokens, evaluate
 from tokenfab.quality.report import SCHEMA, eval_json
 from tokenfab.quality.score import CHECKS, CheckKind, check
-from tokenfab.quality.tasks import SHIPPED_SETS, BadRow, Task, TaskSet, load_tasks
+from tokenfab.quality.tasks import SHIPPED_SETS, Task, TaskSet, load_tasks
+from tokenfab.schemas.evaluate import BadRow
 
 __all__ = [
     "CHECKS",

@@ -19,93 +19,21 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
-from tokenfab.quality.fewshot import STOP, PromptStyle, fewshot_prompt
+from tokenfab.quality.fewshot import STOP, fewshot_prompt
 from tokenfab.quality.score import check
 from tokenfab.quality.tasks import Task
+from tokenfab.schemas.evaluate import (
+    EvalResult,
+    ItemResult,
+    PromptStyle,
+    TaskScore,
+    Tokens,
+    aggregate,
+)
 
-
-class ItemResult(BaseModel):
-    """One task's outcome."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    task: str
-    reply: str = ""
-    correct: bool = False
-    empty: bool = False
-    error: str | None = Field(None, description="error class, e.g. http_500, timeout")
-    finish_reason: str | None = None
-    input_tokens: int = 0
-    output_tokens: int = 0
-    reasoning_tokens: int = 0
-    latency_ns: int = 0
-
-
-class Tokens(BaseModel):
-    """Token counts as the server reported them in ``usage`` (measured)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    input: int = 0
-    output: int = 0
-    reasoning: int = 0
-
-
-class TaskScore(BaseModel):
-    """Aggregate over one set (or over everything)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    n: int
-    correct: int
-    empty: int
-    errored: int
-    tokens: Tokens
-
-    @property
-    def accuracy(self) -> float:
-        """correct / n (0 when n = 0)."""
-        return self.correct / self.n if self.n else 0.0
-
-
-class EvalResult(BaseModel):
-    """Everything one evaluation measured."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str
-    items: list[ItemResult]
-    wall_ns: int = Field(ge=0)
-    errors: dict[str, int] = Field(default_factory=dict)
-
-    @property
-    def wall_s(self) -> float:
-        return self.wall_ns / 1e9
-
-    @property
-    def overall(self) -> TaskScore:
-        return aggregate(self.items)
-
-    @property
-    def per_task(self) -> dict[str, TaskScore]:
-        names = dict.fromkeys(i.task for i in self.items)
-        return {n: aggregate([i for i in self.items if i.task == n]) for n in names}
-
-
-def aggregate(items: list[ItemResult]) -> TaskScore:
-    """Sums over ``items``: n, correct, empty, errored and tokens."""
-    return TaskScore(
-        n=len(items),
-        correct=sum(i.correct for i in items),
-        empty=sum(i.empty for i in items),
-        errored=sum(i.error is not None for i in items),
-        tokens=Tokens(input=sum(i.input_tokens for i in items),
-                      output=sum(i.output_tokens for i in items),
-                      reasoning=sum(i.reasoning_tokens for i in items)),
-    )
+__all__ = ["EvalResult", "ItemResult", "TaskScore", "Tokens", "aggregate", "error_class",
+           "evaluate", "parse_reply", "request_for"]
 
 
 def error_class(exc: Exception) -> str:

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Literal
 
 from tokenfab.quality.tasks import Task
+from tokenfab.schemas.evaluate import PROMPT_STYLES, PromptStyle
 
-PromptStyle = Literal["chat", "fewshot"]
-PROMPT_STYLES: tuple[PromptStyle, ...] = ("chat", "fewshot")
+__all__ = ["PROMPT_STYLES", "STOP", "PromptStyle", "fewshot_prompt"]
 STOP: tuple[str, ...] = ("\nQ:", "\n\n")
 
 

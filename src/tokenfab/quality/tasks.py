@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tokenfab.errors import ConfigError, DatasetError
+from tokenfab.errors import ConfigError, DatasetError, format_validation
 from tokenfab.quality.score import CheckKind
+from tokenfab.schemas.evaluate import BadRow
 
 SHIPPED_SETS: tuple[str, ...] = ("arithmetic", "extraction", "counting", "format")
 
@@ -49,16 +50,6 @@ class Task(BaseModel):
         return self
 
 
-class BadRow(BaseModel):
-    """A row that was skipped, and why."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    source: str
-    line: int
-    error: str
-
-
 class TaskSet(BaseModel):
     """What :func:`load_tasks` returns: the runnable tasks and the rows it skipped."""
 
@@ -80,13 +71,6 @@ class TaskSet(BaseModel):
         return TaskSet(tasks=kept, bad_rows=self.bad_rows)
 
 
-def _row_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(x) for x in err.get("loc", ()))
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    return f"{loc}: {msg}" if loc else msg
-
-
 def parse_jsonl(text: str, source: str) -> TaskSet:
     """Rows of ``text`` as tasks; blank lines are skipped, bad lines reported by number."""
     tasks: list[Task] = []
@@ -106,7 +90,7 @@ def parse_jsonl(text: str, source: str) -> TaskSet:
         try:
             task = Task.model_validate(row)
         except ValidationError as exc:
-            bad.append(BadRow(source=source, line=n, error=_row_error(exc)))
+            bad.append(BadRow(source=source, line=n, error=format_validation(exc)))
             continue
         if (task.task, task.id) in ids:
             bad.append(BadRow(source=source, line=n, error=f"duplicate id {task.id!r}"))
@@ -129,15 +113,20 @@ def load_tasks(spec: str) -> TaskSet:
     """
     spec = spec.strip()
     path = Path(spec)
-    if spec.endswith(".jsonl") or path.is_file():
+    if spec.endswith(".jsonl") or "/" in spec or path.is_file():
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise DatasetError(f"--tasks {spec}: cannot read ({exc.strerror}); give a JSONL "
                                "file or set names") from None
+        except UnicodeDecodeError:
+            raise DatasetError(f"--tasks {spec}: not UTF-8 text (a binary file?); give a "
+                               "JSONL file, one task object per line") from None
         out = parse_jsonl(text, str(path))
         if not out.tasks:
-            raise DatasetError(f"--tasks {spec}: no valid rows ({len(out.bad_rows)} bad); "
+            what = (f"no valid rows ({len(out.bad_rows)} bad)" if out.bad_rows
+                    else "the file is empty")
+            raise DatasetError(f"--tasks {spec}: {what}; "
                                'each line needs {"id", "task", "prompt", "answer", "check"}')
         return out
     names = list(SHIPPED_SETS) if spec == "all" else [s.strip() for s in spec.split(",")]

@@ -23,79 +23,14 @@ Selection:
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from tokenfab.metrics.pareto import pareto_indices
+from tokenfab.schemas.tune import SHIPPED, Space, Trial, TrialConfig
 
-SHIPPED = "shipped"
-
-
-class TrialConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str = "smollm2-135m"
-    precision: str = SHIPPED
-    parallel_slots: int = Field(default=8, ge=1)
-    threads: int = Field(default=2, ge=1)
-    ctx_per_slot: int = Field(default=512, ge=64)
-    lookup_n_max: int = Field(default=0, ge=0, description="prompt-lookup draft length; 0 off")
-
-    def key(self) -> str:
-        spec = f"lookup{self.lookup_n_max}" if self.lookup_n_max else "plain"
-        return (f"{self.model}/{self.precision}/np{self.parallel_slots}/t{self.threads}/"
-                f"c{self.ctx_per_slot}/{spec}")
-
-
-class Trial(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    config: TrialConfig
-    usd_per_mtok_output: float | None
-    output_tok_s: float
-    tpot_ms_p50: float | None
-    quality: float
-    meets_slo: bool
-    meets_quality: bool
-    kld: float | None = Field(default=None, description="KL vs F16 re-encoding, nats/token")
-    run_id: str | None = None
-    error: str | None = None
-
-
-class Space(BaseModel):
-    """The values each axis may take; the first value of each axis is the default."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    models: tuple[str, ...] = ("smollm2-135m",)
-    precisions: tuple[str, ...] = (SHIPPED, "Q4_0", "Q8_0")
-    slots: tuple[int, ...] = (8, 1, 2, 4)
-    threads: tuple[int, ...] = (2, 1)
-    ctx_per_slot: tuple[int, ...] = (512, 1024)
-    lookup_n_max: tuple[int, ...] = (0, 4, 8)
-
-    def axes(self) -> dict[str, tuple[object, ...]]:
-        return {"model": self.models, "precision": self.precisions,
-                "parallel_slots": self.slots, "threads": self.threads,
-                "ctx_per_slot": self.ctx_per_slot, "lookup_n_max": self.lookup_n_max}
-
-    def default(self) -> TrialConfig:
-        return TrialConfig(**{k: v[0] for k, v in self.axes().items()})
-
-    def configs(self) -> list[TrialConfig]:
-        names = list(self.axes())
-        return [TrialConfig(**dict(zip(names, combo, strict=True)))
-                for combo in itertools.product(*self.axes().values())]
-
-    def neighbours(self, cfg: TrialConfig) -> list[TrialConfig]:
-        """Configurations that differ from ``cfg`` on exactly one axis."""
-        out = []
-        for name, values in self.axes().items():
-            for v in values:
-                if v != getattr(cfg, name):
-                    out.append(cfg.model_copy(update={name: v}))
-        return out
+__all__ = ["SHIPPED", "Space", "Trial", "TrialConfig", "best_trial", "closest_trial",
+           "next_config", "pareto_set"]
 
 
 def next_config(space: Space, trials: Sequence[Trial], seed: int = 0) -> TrialConfig | None:
@@ -143,13 +78,8 @@ def closest_trial(trials: Sequence[Trial]) -> Trial | None:
 
 
 def pareto_set(trials: Sequence[Trial]) -> list[Trial]:
+    """Trials not dominated in ($/1M output ↓, quality ↑), cheapest first; failed ones never
+    (``pareto_indices`` maximises both, so it gets the negated price)."""
     ok = [t for t in trials if t.usd_per_mtok_output is not None and t.error is None]
-    out = []
-    for t in ok:
-        dominated = any((o.usd_per_mtok_output or 0) <= (t.usd_per_mtok_output or 0)
-                        and o.quality >= t.quality
-                        and ((o.usd_per_mtok_output or 0) < (t.usd_per_mtok_output or 0)
-                             or o.quality > t.quality) for o in ok)
-        if not dominated:
-            out.append(t)
-    return sorted(out, key=lambda t: t.usd_per_mtok_output or 0.0)
+    front = pareto_indices([(-(t.usd_per_mtok_output or 0.0), t.quality) for t in ok])
+    return sorted((ok[i] for i in sorted(front)), key=lambda t: t.usd_per_mtok_output or 0.0)
