@@ -34,7 +34,7 @@ def test_summary_contract_and_known_timing(db: Path, tmp_path: Path) -> None:
                         "--json", str(out), db=db)
     assert proc.returncode == 0, proc.stderr
     s = json.loads(out.read_text())
-    assert s["schema"] == "tokenfab.run/1" and s["target"]["model"] == "sim-model"
+    assert s["schema"] == "tokenfab.run/2" and s["target"]["model"] == "sim-model"
     assert [p["load"] for p in s["points"]] == [{"mode": "concurrency", "value": 1.0},
                                                 {"mode": "concurrency", "value": 4.0}]
     for p in s["points"]:

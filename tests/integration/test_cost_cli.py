@@ -36,7 +36,8 @@ def test_attribution_identity_holds(priced_run: tuple[Path, dict]) -> None:  # t
         assert abs(total - c["cost_usd"]) < 1e-9
         assert c["cost_usd"] == pytest.approx(c["usd_per_hour"] * p["duration_s"] / 3600)
         assert sum(c["breakdown_usd_per_hour"].values()) == pytest.approx(c["usd_per_hour"])
-        assert sum(c["breakdown"].values()) == pytest.approx(c["usd_per_mtok_output_all_in"])
+        assert sum(c["breakdown_usd_per_mtok_output"].values()) == pytest.approx(
+            c["usd_per_mtok_output_all_in"])
         assert c["attribution"]["source"] == "server_timings"
         assert p["repeats"] == 2 and p["requests"]["completed"] == 24
 
@@ -74,9 +75,11 @@ def test_hypothetical_cost_json() -> None:
     proc = tokenfab("cost", "--tok-s", "1000", "--hourly-usd", "2.0", "--json", "-")
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
+    assert r["schema"] == "tokenfab.cost/1" and r["output_tok_s"] == 1000
     assert r["usd_per_hour"] == pytest.approx(2.0)
     assert r["usd_per_mtok_output"] == pytest.approx(2.0 / 3.6)
-    assert set(r["breakdown"]) == {"hardware", "energy", "overhead"}
+    assert set(r["breakdown_usd_per_mtok_output"]) == {"hardware", "energy", "overhead"}
+    assert sum(r["breakdown_usd_per_mtok_output"].values()) == pytest.approx(2.0 / 3.6)
 
 
 def test_hypothetical_owned_profile(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def test_project_contract(tmp_path: Path) -> None:
                     "tpot_ms=30", "--json", str(out), timeout=300)
     assert proc.returncode == 0, proc.stderr
     s = json.loads(out.read_text())
-    assert s["schema"] == "tokenfab.run/1" and len(s["points"]) == 20
+    assert s["schema"] == "tokenfab.run/2" and len(s["points"]) == 20
     by_hw: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     for p in s["points"]:
         assert p["precision"] == "fp8" and p["gpus"] == 8 and p["provenance"] == "modelled"

@@ -1,20 +1,27 @@
-"""``tokenfab cost``: price a stored run, or a hypothetical throughput, under a TCO profile."""
+"""``tokenfab cost``: price a stored run, or a hypothetical throughput, under a TCO profile.
+
+Parses flags into a :class:`RateConfig` or :class:`RepriceConfig`, calls
+:func:`tokenfab.session.cost.price_rate` or :func:`~tokenfab.session.cost.reprice_run`, prints.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from tokenfab.cli.cost_options import build_profile, tco_options
+from tokenfab.cli.cost_options import price_spec, tco_options
 from tokenfab.cli.options import write_json
-from tokenfab.cost.tco import hourly_cost, usd_per_mtok
 from tokenfab.errors import ConfigError
 from tokenfab.report.console import make_console, print_summary
-from tokenfab.session.reprice import reprice
-from tokenfab.store import Store, default_db_url
+from tokenfab.schemas.cost import RateConfig, RatePrice, RepriceConfig
+from tokenfab.session.cost import price_rate, reprice_run
+
+_RUN_ONLY = (("--blend-ratio", "blend_ratio"), ("--bootstrap", "bootstrap_samples"),
+             ("--db", "db"))
 
 
 @click.command("cost")
@@ -24,72 +31,73 @@ from tokenfab.store import Store, default_db_url
 @click.option("--tokens-per-day", type=float, default=None,
               help="with --tok-s: your daily output tokens, to price a day and a year")
 @tco_options
-@click.option("--blend-ratio", type=float, default=3.0, show_default=True)
-@click.option("--bootstrap", "bootstrap_samples", type=int, default=1000, show_default=True)
+@click.option("--blend-ratio", type=float, default=None,
+              help="with --run: input:output tokens for the blended price [3]")
+@click.option("--bootstrap", "bootstrap_samples", type=int, default=None,
+              help="with --run: bootstrap samples for the 95% intervals, 0 = none [1000]")
 @click.option("--json", "json_path", default=None, help="write JSON here ('-' for stdout)")
-@click.option("--db", default=None, help="SQLAlchemy URL of the results database")
+@click.option("--db", default=None, help="with --run: SQLAlchemy URL of the results database")
 def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db: str | None,
-             blend_ratio: float, bootstrap_samples: int, hourly_usd: float | None,
+             blend_ratio: float | None, bootstrap_samples: int | None, hourly_usd: float | None,
              tokens_per_day: float | None, **flags: Any) -> None:
     """$/hour decomposed into hardware, energy and overhead, and $/1M tokens."""
     if (run_id is None) == (tok_s is None):
         raise ConfigError("give --run RUN_ID to price a stored run, or --tok-s N for a "
                           "hypothetical throughput")
-    profile = build_profile(hourly_usd=hourly_usd, **flags)
-    if profile is None:
-        raise ConfigError("no price given: add --hourly-usd, --profile or --hardware")
+    if json_path is not None and not json_path.strip():
+        raise ConfigError("--json is empty; give a file path or '-' for stdout")
+    spec = price_spec(hourly_usd=hourly_usd, **flags)
     if tok_s is not None:
-        if tok_s <= 0:
-            raise ConfigError(f"--tok-s must be > 0 (got {tok_s:g})")
-        h = hourly_cost(profile)
-        util = profile.utilization
-        breakdown = {k: usd_per_mtok(v, tok_s, util)
-                     for k, v in h.breakdown_usd_per_hour.items()}
-        per_mtok = usd_per_mtok(h.usd_per_hour, tok_s, util) or 0.0
-        out: dict[str, Any] = {
-            "profile": profile.model_dump(mode="json"),
-            "tok_s": tok_s,
-            "usd_per_hour": h.usd_per_hour,
-            "usd_per_mtok_output": per_mtok,
-            "breakdown": breakdown,
-            "breakdown_usd_per_hour": h.breakdown_usd_per_hour,
-            "components_usd_per_hour": h.components_usd_per_hour,
-            "utilization": util,
-            "provenance": {**h.provenance, "tok_s": "assumed"},
-        }
-        if tokens_per_day is not None:
-            if tokens_per_day <= 0:
-                raise ConfigError(f"--tokens-per-day must be > 0 (got {tokens_per_day:g})")
-            # usd_per_day = tokens_per_day / 1e6 × usd_per_mtok_output
-            out["tokens_per_day"] = tokens_per_day
-            out["usd_per_day"] = tokens_per_day / 1e6 * per_mtok
-            out["usd_per_year"] = out["usd_per_day"] * 365
-        if json_path:
-            text = json.dumps(out, indent=2)
-            if json_path == "-":
-                sys.stdout.write(text + "\n")
-                return
-            with open(json_path, "w") as f:
-                f.write(text + "\n")
-        console = make_console()
-        b = {k: v or 0.0 for k, v in breakdown.items()}
-        console.print(f"[bold]{profile.name}[/]: ${h.usd_per_hour:,.4f}/hour = hardware "
-                      f"${h.breakdown_usd_per_hour['hardware']:,.4f} + energy "
-                      f"${h.breakdown_usd_per_hour['energy']:,.4f} + overhead "
-                      f"${h.breakdown_usd_per_hour['overhead']:,.4f} (assumed inputs)",
-                      highlight=False)
-        console.print(f"at {tok_s:g} tok/s and {util:.0%} utilization: "
-                      f"[bold]${per_mtok:,.4f} per 1M output tokens[/] "
-                      f"(hardware ${b['hardware']:,.4f}, energy ${b['energy']:,.4f}, "
-                      f"overhead ${b['overhead']:,.4f})", highlight=False)
-        if tokens_per_day is not None:
-            console.print(f"{tokens_per_day:,.0f} output tokens/day cost "
-                          f"${out['usd_per_day']:,.2f}/day = ${out['usd_per_year']:,.2f}/year",
-                          highlight=False)
+        given = {"blend_ratio": blend_ratio, "bootstrap_samples": bootstrap_samples, "db": db}
+        for flag, name in _RUN_ONLY:
+            if given[name] is not None:
+                raise ConfigError(f"{flag} applies to a stored run: use it with --run, "
+                                  "or drop it")
+        rate = price_rate(RateConfig(price=spec, output_tok_s=tok_s,
+                                     output_tokens_per_day=tokens_per_day))
+        _print_rate(rate, json_path)
         return
     assert run_id is not None
-    with Store(db or default_db_url()) as store:
-        detail = store.get_run_detail(run_id)
-        summary = reprice(store, detail, profile.model_dump(), blend_ratio, bootstrap_samples)
+    if tokens_per_day is not None:
+        raise ConfigError("--tokens-per-day prices a hypothetical throughput: use it with "
+                          "--tok-s, or drop it")
+    cfg = RepriceConfig(run_id=run_id, price=spec, db_url=db,
+                        **{k: v for k, v in (("blend_ratio", blend_ratio),
+                                             ("bootstrap_samples", bootstrap_samples))
+                           if v is not None})
+    summary = reprice_run(cfg)
     print_summary(summary, make_console(stderr=json_path == "-"))
     write_json(summary, json_path)
+
+
+def _write_rate_json(rate: RatePrice, json_path: str) -> None:
+    text = json.dumps(rate.to_json_dict(), indent=2) + "\n"
+    if json_path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(json_path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--json {json_path}: cannot write ({exc.strerror or exc}); "
+                          "pick a writable path") from None
+
+
+def _print_rate(rate: RatePrice, json_path: str | None) -> None:
+    if json_path:
+        _write_rate_json(rate, json_path)
+        if json_path == "-":
+            return
+    h, b = rate.breakdown_usd_per_hour, rate.breakdown_usd_per_mtok_output
+    console = make_console()
+    console.print(f"[bold]{rate.profile.name}[/]: ${rate.usd_per_hour:,.4f}/hour = hardware "
+                  f"${h['hardware']:,.4f} + energy ${h['energy']:,.4f} + overhead "
+                  f"${h['overhead']:,.4f} (assumed inputs)", highlight=False)
+    console.print(f"at {rate.output_tok_s:g} output tok/s and {rate.utilization:.0%} "
+                  f"utilization: [bold]${rate.usd_per_mtok_output:,.4f} per 1M output "
+                  f"tokens[/] (hardware ${b['hardware']:,.4f}, energy ${b['energy']:,.4f}, "
+                  f"overhead ${b['overhead']:,.4f})", highlight=False)
+    if rate.output_tokens_per_day is not None and rate.usd_per_day is not None:
+        console.print(f"{rate.output_tokens_per_day:,.0f} output tokens/day cost "
+                      f"${rate.usd_per_day:,.2f}/day = ${rate.usd_per_year or 0.0:,.2f}/year",
+                      highlight=False)

@@ -103,7 +103,7 @@ def project_cmd(model_ref: str, hardware: str, precision: str, gpus: int, tp: in
     front = pareto(rows)
     for r in rows:
         r["pareto"] = r in front
-    out = {"schema": "tokenfab.run/1", "run_id": "projection-" + uuid.uuid4().hex[:8],
+    out = {"schema": "tokenfab.run/2", "run_id": "projection-" + uuid.uuid4().hex[:8],
            "target": {"url": "modelled://tokenfab.roofline", "model": spec.name},
            "kind": "projection", "provenance": {"*": "modelled"},
            "calibration": calib.describe() if calib is not None else None,

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
 
-from tokenfab.errors import ConfigError
+from tokenfab.errors import ConfigError, format_validation
 from tokenfab.schemas.types import Precision
 
 PRICE_NOTE = "indicative 2025–2026 public price, assumed; override in a TCO profile"
@@ -89,6 +89,20 @@ class Accelerator(BaseModel):
     provenance: Literal["assumed"] = Field(
         default=CATALOG_PROVENANCE, description="every catalog number is an assumed input")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_not_bools(cls, data: Any) -> Any:
+        """TOML ``true`` is not a number: without this, pydantic reads it as 1."""
+        if isinstance(data, dict):
+            rents = data.get(RENTAL)
+            values = [(f, data.get(f)) for f in NUMERIC_FIELDS]
+            if isinstance(rents, dict):
+                values += [(f"{RENTAL}.{t}", v) for t, v in rents.items()]
+            for field, value in values:
+                if isinstance(value, bool):
+                    raise ValueError(f"{field} must be a number, not {str(value).lower()}")
+        return data
+
     @model_validator(mode="after")
     def _sources_name_fields(self) -> Accelerator:
         for src_key in self.sources:
@@ -108,12 +122,11 @@ def missing_sources(acc: Accelerator) -> list[str]:
 
 
 def _validation_message(exc: ValidationError, key: str, where: str) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(x) for x in err.get("loc", ()))
-    if err.get("type") == "extra_forbidden":
-        return f"unknown key '{loc}' in [{key}] of {where}; check its spelling"
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"[{key}] {loc}: {msg} in {where}" if loc else f"[{key}] {msg} in {where}"
+    line = format_validation(exc, f"[{key}] of {where}")
+    errors = exc.errors()
+    if errors and errors[0].get("type") == "extra_forbidden":
+        line += "; check its spelling"
+    return line
 
 
 def parse_catalog(data: Mapping[str, Any], where: str) -> dict[str, Accelerator]:
@@ -162,7 +175,10 @@ def load_catalog(path: Path | None = None) -> dict[str, Accelerator]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read hardware catalog {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read hardware catalog {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"hardware catalog {path} is not UTF-8 text (bad byte at offset "
+                          f"{exc.start}); save it as UTF-8") from None
     return parse_catalog(_read_toml(text, str(path)), str(path))
 
 

@@ -9,24 +9,21 @@ usd_per_hour = hardware + energy + overhead, where for N accelerators
 - energy    = N × power_w / 1000 × PUE × usd_per_kwh   (0 when the rental price includes power)
 - overhead  = overhead_usd_per_hour + overhead_fraction × (hardware + energy)
 
-Idle hours still cost: per-token prices divide by ``tok_per_s × 3600 × utilization``.
+Idle hours still cost: per-token prices (``tokenfab.cost.price``) divide by
+``tok_per_s × 3600 × utilization``. Profiles are read and resolved in ``tokenfab.cost.profile``.
 """
 
 from __future__ import annotations
 
 import math
-import tomllib
-from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from tokenfab.errors import ConfigError
 from tokenfab.schemas.cost import TcoProfile
+from tokenfab.schemas.types import Provenance
 
 HOURS_PER_YEAR = 8760.0
 MONTHS_PER_YEAR = 12.0
-Provenance = Literal["measured", "modelled", "assumed"]
 
 
 def crf(rate: float, years: float) -> float:
@@ -110,40 +107,3 @@ def hourly_cost(profile: TcoProfile, *, power_w: float | None = None,
         power_w=total_power_w,
     )
 
-
-def usd_per_mtok(usd_per_hour: float, tok_per_s: float, utilization: float = 1.0) -> float | None:
-    """usd_per_hour / (tok_per_s × 3600 × utilization) × 1e6; None if nothing was produced."""
-    if tok_per_s <= 0 or not math.isfinite(tok_per_s):
-        return None
-    return usd_per_hour / (tok_per_s * 3600.0 * utilization) * 1e6
-
-
-def load_profile(path: str | Path) -> TcoProfile:
-    """A TOML profile (keys as in :class:`TcoProfile`); errors name the field and the range."""
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"--profile {p}: no such file; write a TOML TCO profile "
-                          "(see docs/COST.md)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"--profile {p}: not valid TOML ({exc})") from None
-    data = data.get("tco", data)
-    try:
-        return TcoProfile.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"--profile {p}: {profile_error(exc)}") from None
-
-
-def profile_error(exc: ValidationError) -> str:
-    """One line: the field and what is allowed."""
-    err = exc.errors()[0]
-    field = ".".join(str(x) for x in err.get("loc", ())) or "profile"
-    kind = err.get("type", "")
-    msg = str(err.get("msg", "")).removeprefix("Value error, ")
-    if kind == "extra_forbidden":
-        allowed = ", ".join(sorted(TcoProfile.model_fields))
-        return f"unknown key {field!r}; allowed keys: {allowed}"
-    ctx = err.get("ctx") or {}
-    bounds = ", ".join(f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt"))
-    return f"{field}: {msg}" + (f" (allowed: {bounds})" if bounds else "")

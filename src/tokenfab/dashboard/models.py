@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokenfab.schemas.cost import TcoProfile
-from tokenfab.schemas.summary import LoadSpec, Provenance, RunSummary
+from tokenfab.schemas.summary import LoadSpec, RunSummary
+from tokenfab.schemas.types import Provenance
 from tokenfab.store import PointInfo
 
 
@@ -79,8 +80,8 @@ class PricedPoint(_Out):
     usd_per_mtok_input: float | None
     usd_per_mtok_blended: float | None
     usd_per_mtok_goodput: float | None
-    breakdown: dict[str, float] = Field(default_factory=dict, description="$/1M out all-in "
-                                        "split into hardware, energy, overhead")
+    breakdown_usd_per_mtok_output: dict[str, float] = Field(
+        default_factory=dict, description="$/1M out all-in split into hardware, energy, overhead")
     breakdown_usd_per_hour: dict[str, float] = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     ci95: dict[str, list[float]] = Field(default_factory=dict)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tokenfab.cost.tco import profile_error
+from tokenfab.cost.profile import profile_error
 from tokenfab.dashboard.models import (
     CompareOut,
     ComparePoint,
@@ -208,7 +208,7 @@ def price_run(store: Store, ref: str, q: PriceQuery, samples: int = 0) -> PriceO
             usd_per_mtok_input=c.usd_per_mtok_input if c else None,
             usd_per_mtok_blended=c.usd_per_mtok_blended if c else None,
             usd_per_mtok_goodput=c.usd_per_mtok_goodput if c else None,
-            breakdown=dict(c.breakdown) if c else {},
+            breakdown_usd_per_mtok_output=dict(c.breakdown_usd_per_mtok_output) if c else {},
             breakdown_usd_per_hour=dict(c.breakdown_usd_per_hour) if c else {},
             provenance=dict(c.provenance) if c else {},
             ci95=dict(c.ci95) if c else {}))

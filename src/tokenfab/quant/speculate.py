@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tokenfab.cost.tco import usd_per_mtok
+from tokenfab.cost.price import usd_per_mtok
 from tokenfab.engines.embedded import EmbeddedModel, embedded_model
 from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
 from tokenfab.workload.corpus import corpus_text

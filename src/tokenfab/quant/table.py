@@ -24,7 +24,7 @@ from typing import Any
 
 from rich.table import Table
 
-from tokenfab.cost.tco import usd_per_mtok
+from tokenfab.cost.price import usd_per_mtok
 from tokenfab.quant.models import (
     SHIPPED_TYPE,
     Measurement,

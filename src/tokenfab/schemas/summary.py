@@ -1,13 +1,22 @@
-"""The ``tokenfab.run/1`` summary contract written by ``--json``. Field names must hold."""
+"""The ``tokenfab.run/2`` summary contract written by ``--json``. Field names must hold.
+
+``tokenfab.run/2`` renamed a point's ``cost.breakdown`` (in $ per 1M output tokens) to
+``cost.breakdown_usd_per_mtok_output``; ``tokenfab.run/1`` summaries (stored runs, old JSON
+files) still load: the old key is mapped on read and the schema id becomes the current one.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_ID = "tokenfab.run/1"
-Provenance = Literal["measured", "modelled", "assumed"]
+from tokenfab.schemas.types import Provenance
+
+SCHEMA_ID = "tokenfab.run/2"
+READABLE_SCHEMA_IDS = ("tokenfab.run/1", SCHEMA_ID)
+"""Summaries this version reads; older ones are upgraded to ``SCHEMA_ID`` on load."""
+_RENAMED_COST_KEYS = {"breakdown": "breakdown_usd_per_mtok_output"}  # run/1 -> run/2
 
 
 class _Out(BaseModel):
@@ -67,8 +76,8 @@ class GoodputSummary(_Out):
 class CostSummary(_Out):
     """Prices of one load point. ``usd_per_mtok_input``/``_output`` are attributed by measured
     time shares so that input × p_in + output × p_out = ``cost_usd``; ``_output_all_in`` charges
-    the whole cost to output tokens (how most tools quote it). ``breakdown`` splits
-    ``usd_per_mtok_output_all_in`` into hardware/energy/overhead; ``breakdown_usd_per_hour``
+    the whole cost to output tokens (how most tools quote it). ``breakdown_usd_per_mtok_output``
+    splits ``usd_per_mtok_output_all_in`` into hardware/energy/overhead; ``breakdown_usd_per_hour``
     splits ``usd_per_hour``. ``ci95`` holds bootstrap 95% intervals as [low, high] (measured
     runs only); ``band`` holds a modelled range as [low, high] for projections, and
     ``band_kind`` says what that range is (never a sampling interval)."""
@@ -86,7 +95,7 @@ class CostSummary(_Out):
     cost_usd: float | None = None
     utilization: float = 1.0
     attribution: dict[str, object] = Field(default_factory=dict)
-    breakdown: dict[str, float] = Field(default_factory=dict)
+    breakdown_usd_per_mtok_output: dict[str, float] = Field(default_factory=dict)
     breakdown_usd_per_hour: dict[str, float] = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     ci95: dict[str, list[float]] = Field(default_factory=dict)
@@ -108,6 +117,18 @@ class EnergySummary(_Out):
     provenance: Provenance
     valid: bool = True
     note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade_run1(cls, data: Any) -> Any:
+        """tokenfab.run/1 named ``breakdown_usd_per_mtok_output`` just ``breakdown``."""
+        if isinstance(data, dict) and any(old in data for old in _RENAMED_COST_KEYS):
+            data = dict(data)
+            for old, new in _RENAMED_COST_KEYS.items():
+                if old in data:
+                    value = data.pop(old)
+                    data.setdefault(new, value)
+        return data
 
 
 class PointSummary(_Out):
@@ -136,6 +157,20 @@ class RunSummary(_Out):
     speed_of_light: dict[str, float] | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _readable_schema(cls, data: Any) -> Any:
+        """Accept every readable schema id; an old one is upgraded to ``SCHEMA_ID``."""
+        if not isinstance(data, dict):
+            return data
+        schema = data.get("schema", data.get("schema_", SCHEMA_ID))
+        if schema not in READABLE_SCHEMA_IDS:
+            raise ValueError(f"schema {schema!r} is not one this tokenfab reads "
+                             f"({', '.join(READABLE_SCHEMA_IDS)}); upgrade tokenfab")
+        data = {k: v for k, v in data.items() if k not in ("schema", "schema_")}
+        data["schema"] = SCHEMA_ID
+        return data
 
     def to_json_dict(self) -> dict[str, object]:
         return self.model_dump(by_alias=True, mode="json")

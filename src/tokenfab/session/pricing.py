@@ -1,12 +1,14 @@
-"""Turn a load point's runs (its repeats) and energy window into a priced PointSummary."""
+"""Turn a load point's runs (its repeats) and energy window into a priced PointSummary.
+
+Every $ figure comes from the pricing door, :mod:`tokenfab.cost.price`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from tokenfab.cost.attribution import phase_times
-from tokenfab.cost.price import price_point
-from tokenfab.cost.tco import HourlyCost, hourly_cost
+from tokenfab.cost.price import price_measured
+from tokenfab.cost.profile import hourly_profile
 from tokenfab.energy import EnergyMeasurement, j_per_token, tok_s_per_kw, tokens_per_mwh
 from tokenfab.load.runner import PointRun
 from tokenfab.metrics.bootstrap import bootstrap_ci, group_of
@@ -21,7 +23,7 @@ def profile_of(cfg: BenchConfig) -> TcoProfile | None:
     if cfg.tco is not None:
         return cfg.tco
     if cfg.hourly_usd is not None:
-        return TcoProfile(name="hourly", rental_usd_per_hour=cfg.hourly_usd)
+        return hourly_profile(cfg.hourly_usd)
     return None
 
 
@@ -43,13 +45,6 @@ def energy_summary(m: EnergyMeasurement | None, point: PointSummary) -> EnergySu
         tokens_per_mwh=tokens_per_mwh(m.energy_j, total) if total else None,
         source=m.source, provenance=m.provenance, valid=True, note=m.note,
     )
-
-
-def point_hourly(profile: TcoProfile, m: EnergyMeasurement | None) -> HourlyCost:
-    """Hourly cost with the point's measured (or modelled) average power where available."""
-    if m is not None and m.valid and m.avg_power_w is not None:
-        return hourly_cost(profile, power_w=m.avg_power_w, power_provenance=m.provenance)
-    return hourly_cost(profile)
 
 
 def summarize_repeats(runs: Sequence[PointRun], cfg: BenchConfig, value: float,
@@ -78,7 +73,10 @@ def summarize_repeats(runs: Sequence[PointRun], cfg: BenchConfig, value: float,
         summary.ci95 = bootstrap_ci(groups, samples=cfg.bootstrap_samples, seed=cfg.seed)
     profile = profile_of(cfg)
     if profile is not None:
-        summary.cost = price_point(summary, point_hourly(profile, merged), share, groups,
-                                   blend_ratio=cfg.blend_ratio,
-                                   samples=cfg.bootstrap_samples, seed=cfg.seed)
+        power = merged if merged is not None and merged.valid else None
+        summary.cost = price_measured(
+            summary, profile, share, groups,
+            avg_power_w=None if power is None else power.avg_power_w,
+            power_provenance="assumed" if power is None else power.provenance,
+            blend_ratio=cfg.blend_ratio, samples=cfg.bootstrap_samples, seed=cfg.seed)
     return summary

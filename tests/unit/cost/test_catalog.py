@@ -213,7 +213,11 @@ def test_user_toml_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        ("dense_bf16_tflop = 1.0\n", "unknown key 'dense_bf16_tflop' in [X1] of "),
+        ("dense_bf16_tflop = 1.0\n",
+         "dense_bf16_tflop: Extra inputs are not permitted; check its spelling"),
+        ("interconnect_gb_s = true\n", "interconnect_gb_s must be a number, not true"),
+        ("[X1.rental_usd_per_hour]\nspot_on_demand = true\n",
+         "rental_usd_per_hour.spot_on_demand must be a number, not true"),
         ("[X1.sources]\nmemory_gbs = 'sheet'\n", "sources names unknown field 'memory_gbs'"),
         ("[X1.rental_usd_per_hour]\nneocloud_on_demand = -1.0\n",
          "rental_usd_per_hour.neocloud_on_demand: Input should be greater than 0"),

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tokenfab.cost.tco import usd_per_mtok
+from tokenfab.cost.price import usd_per_mtok
 
 
 @pytest.mark.parametrize(

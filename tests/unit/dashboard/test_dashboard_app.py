@@ -117,7 +117,7 @@ def test_list_page_filters_and_links(client: TestClient) -> None:
 def test_detail_by_prefix_has_run1_summary(client: TestClient) -> None:
     body = client.get("/api/runs/aaaa").json()
     assert body["run"]["run_id"] == "aaaa1111"
-    assert body["summary"]["schema"] == "tokenfab.run/1"
+    assert body["summary"]["schema"] == "tokenfab.run/2"
     assert [p["load"]["value"] for p in body["summary"]["points"]] == [1.0, 4.0]
     assert body["summary_source"] == "stored"
     assert body["profile"]["rental_usd_per_hour"] == 2.0
