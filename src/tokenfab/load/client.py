@@ -69,7 +69,7 @@ def _error_message(resp: RawResponse) -> str:
         if isinstance(err, dict):
             return str(err.get("message", err))[:200]
         return str(err)[:200]
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to decode
         return raw[:200].decode("utf-8", "replace")
 
 

@@ -30,18 +30,23 @@ class Endpoint:
 
     @classmethod
     def parse(cls, url: str) -> Endpoint:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError as exc:  # e.g. an unclosed IPv6 bracket: http://[::1
+            raise ConfigError(f"--url {url!r} is not a valid URL ({exc}); use e.g. "
+                              "http://127.0.0.1:8080 or http://[::1]:8080") from None
+        if parts.scheme not in ("http", "https") or not host:
             raise ConfigError(f"--url {url!r} is not an http(s) URL; use e.g. http://127.0.0.1:8080")
         tls = parts.scheme == "https"
         try:
             port = parts.port or (443 if tls else 80)
-        except ValueError as exc:
-            raise ConfigError(f"--url {url!r} has an invalid port; use e.g. :8080") from exc
+        except ValueError:
+            raise ConfigError(f"--url {url!r} has an invalid port; use e.g. :8080") from None
         base = parts.path.rstrip("/")
         if base.endswith("/v1"):
             base = base[:-3]
-        return cls(parts.hostname, port, tls, base)
+        return cls(host, port, tls, base)
 
     @property
     def host_header(self) -> str:
@@ -190,9 +195,12 @@ class StreamProtocol(asyncio.Protocol):
             nl = buf.find(b"\r\n", pos)
             if nl < 0:
                 break
-            try:
-                size = int(bytes(buf[pos:nl]).split(b";", 1)[0], 16)
+            token = bytes(buf[pos:nl]).split(b";", 1)[0].strip()
+            try:  # hex digits only: a negative size would step backwards forever
+                size = int(token, 16) if token.isalnum() else -1
             except ValueError:
+                size = -1
+            if size < 0:
                 r.framing_error = "bad chunk size line"
                 self._finish()
                 return
@@ -269,9 +277,24 @@ class ConnectionPool:
         self._idle.clear()
 
 
+def header_value_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as an HTTP header value (printable ASCII), or None."""
+    bad = next((c for c in value if not (" " <= c <= "~")), None)
+    if bad is None:
+        return None
+    return f"it contains {bad!r}; HTTP headers carry printable ASCII only"
+
+
 def build_request(endpoint: Endpoint, path: str, body: bytes, api_key: str | None,
                   extra_headers: dict[str, str] | None = None) -> bytes:
-    """Serialise one POST request; done before the load point starts, not on the hot path."""
+    """Serialise one POST request; done before the load point starts, not on the hot path.
+
+    Header values must be printable ASCII (see :func:`header_value_problem`)."""
+    for name, value in ([("api key", api_key)] if api_key else []) + list(
+            (extra_headers or {}).items()):
+        problem = header_value_problem(value)
+        if problem:
+            raise ConfigError(f"cannot send the {name} as an HTTP header: {problem}")
     auth = f"Authorization: Bearer {api_key}\r\n" if api_key else ""
     if extra_headers:
         auth += "".join(f"{k}: {v}\r\n" for k, v in extra_headers.items())
