@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from tokenfab.metrics.pareto import pareto_indices
 from tokenfab.report.data import RunView
@@ -29,6 +28,7 @@ from tokenfab.report.html_fmt import (
     tok_s_per_unit,
     usd_out,
 )
+from tokenfab.schemas.types import Provenance
 
 MATCH_MAX_RATIO = 1.5  # per-user tok/s of matched points differ by at most this factor
 
@@ -45,7 +45,7 @@ class CurvePoint:
 @dataclass(frozen=True)
 class Curve:
     name: str
-    kind: Literal["measured", "modelled"]
+    kind: Provenance
     points: tuple[CurvePoint, ...]
     view_index: int
 

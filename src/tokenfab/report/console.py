@@ -124,8 +124,12 @@ def points_table(summary: RunSummary, title: str | None = None) -> Table:
 
 
 def _ci(p: PointSummary, key: str) -> str:
+    """The bootstrap 95% CI, or a modelled range marked as one (never called a CI)."""
     ci = p.cost.ci95.get(key) if p.cost else None
-    return f"{_usd(ci[0])}–{_usd(ci[1])}" if ci else "-"
+    if ci:
+        return f"{_usd(ci[0])}–{_usd(ci[1])}"
+    band = p.cost.band.get(key) if p.cost else None
+    return f"range {_usd(band[0])}–{_usd(band[1])}" if band else "-"
 
 
 def cost_table(summary: RunSummary) -> Table | None:
@@ -143,10 +147,11 @@ def cost_table(summary: RunSummary) -> Table | None:
             continue
         unit = "conc" if p.load.mode == "concurrency" else "req/s"
         e = p.energy
+        terms = c.breakdown_usd_per_mtok_output
         table.add_row(
-            f"{p.load.value:g} {unit}", _usd(c.usd_per_hour),
-            _usd(c.breakdown.get("hardware")), _usd(c.breakdown.get("energy")),
-            _usd(c.breakdown.get("overhead")), _usd(c.usd_per_mtok_output_all_in),
+            f"{p.load.value:g} {unit}", _usd(c.usd_per_hour), _usd(terms.get("hardware")),
+            _usd(terms.get("energy")), _usd(terms.get("overhead")),
+            _usd(c.usd_per_mtok_output_all_in),
             _ci(p, "usd_per_mtok_output_all_in"), _usd(c.usd_per_mtok_input),
             _usd(c.usd_per_mtok_output), _usd(c.usd_per_mtok_blended),
             _usd(c.usd_per_mtok_goodput),

@@ -1,22 +1,21 @@
 """What reports and the dashboard show: stored runs and projection files as one shape.
 
-A ``RunView`` holds JSON-mode points (``tokenfab.run/1`` point dicts; projections add
+A ``RunView`` holds JSON-mode points (``tokenfab.run`` point dicts; projections add
 ``hardware``, ``precision``, ``gpus`` and ``throughput.output_tok_s_per_gpu``), the per-request
-records (measured runs only) and where every number came from.
+records (measured runs only) and where every number came from. Stored runs are read here;
+JSON files by :mod:`tokenfab.report.document`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from tokenfab.errors import StoreError
 from tokenfab.metrics.compute import summarize_point
 from tokenfab.schemas.config import Slo
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.schemas.summary import RunSummary, Target
+from tokenfab.schemas.types import Provenance
 from tokenfab.store import RunDetail, Store
 
 
@@ -26,7 +25,7 @@ class RunView:
     run_id: str
     label: str  # what to call it in a legend
     model: str
-    kind: Literal["measured", "modelled"]
+    kind: Provenance  # measured (a run or its summary file) or modelled (a projection)
     points: list[dict[str, Any]]
     records: list[RequestRecord] = field(default_factory=list)
     detail: RunDetail | None = None
@@ -34,6 +33,26 @@ class RunView:
     config: dict[str, Any] = field(default_factory=dict)
     status: str = "complete"
     source: dict[str, Any] = field(default_factory=dict)  # the projection JSON, if any
+
+
+OLD_BAND_KIND = "modelled range (stored as ci95 by an older tokenfab; not a sampling interval)"
+
+
+def normalise_point(point: dict[str, Any], *, modelled: bool) -> dict[str, Any]:
+    """``point`` with the names of older files mapped to today's, in place:
+    ``cost.breakdown`` (``tokenfab.run/1``) -> ``cost.breakdown_usd_per_mtok_output``, and a
+    projection's ``cost.ci95`` (a modelled range, never a sampling interval) -> ``cost.band``."""
+    cost = point.get("cost")
+    if isinstance(cost, dict):
+        old = cost.pop("breakdown", None)
+        if not cost.get("breakdown_usd_per_mtok_output") and old:
+            cost["breakdown_usd_per_mtok_output"] = old
+        if modelled and cost.get("ci95"):
+            if not cost.get("band"):
+                cost["band"] = cost["ci95"]
+                cost["band_kind"] = cost.get("band_kind") or OLD_BAND_KIND
+            cost["ci95"] = {}
+    return point
 
 
 def summary_of(store: Store, detail: RunDetail) -> RunSummary:
@@ -52,40 +71,16 @@ def summary_of(store: Store, detail: RunDetail) -> RunSummary:
                       points=points, label=detail.label, environment=detail.environment)
 
 
-def load_view(store: Store | None, ref: str) -> RunView:
-    """A stored run (id or unique prefix) or a projection JSON file (``tokenfab project``)."""
-    path = Path(ref)
-    if ref.endswith(".json") and path.is_file():
-        return _projection_view(ref, path)
-    if store is None:
-        raise StoreError(f"{ref!r} is not a projection JSON file and no database was given")
+def stored_view(store: Store, ref: str) -> RunView:
+    """A stored run (id or unique prefix) as a view: its summary (recomputed from the records
+    of a run that did not finish), its records and its status."""
     detail = store.get_run_detail(ref)
     summary = summary_of(store, detail)
     records = store.records(detail.run_id)
     label = detail.label or f"{detail.model} ({detail.run_id[:8]})"
+    points = [normalise_point(p.model_dump(mode="json"), modelled=False)
+              for p in summary.points]
     return RunView(ref=ref, run_id=detail.run_id, label=label, model=detail.model,
-                   kind="measured", points=summary.to_json_dict()["points"],  # type: ignore[arg-type]
-                   records=records, detail=detail, environment=dict(detail.environment),
-                   config=dict(detail.config), status=detail.status)
-
-
-def _projection_view(ref: str, path: Path) -> RunView:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"{ref}: not a readable JSON file ({exc})") from None
-    if not isinstance(data, dict) or "points" not in data:
-        raise StoreError(f"{ref}: not a tokenfab summary or projection (no 'points'); write one "
-                         "with `tokenfab project --json FILE` or `tokenfab bench --json FILE`")
-    model = str(data.get("target", {}).get("model", "model"))
-    kind: Literal["measured", "modelled"] = (
-        "modelled" if data.get("kind") == "projection" else "measured")
-    hw = sorted({str(p.get("hardware")) for p in data["points"] if p.get("hardware")})
-    label = f"{model} on {', '.join(hw)} (modelled)" if kind == "modelled" else model
-    return RunView(ref=ref, run_id=str(data.get("run_id", path.stem)), label=label, model=model,
-                   kind=kind, points=list(data["points"]),
-                   environment=dict(data.get("environment") or {}), source=data)
-
-
-def load_views(store: Store | None, refs: list[str]) -> list[RunView]:
-    return [load_view(store, r) for r in refs]
+                   kind="measured", points=points, records=records, detail=detail,
+                   environment=dict(detail.environment), config=dict(detail.config),
+                   status=detail.status)

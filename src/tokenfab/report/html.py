@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tokenfab.report.compare import Comparison, compare_views
-from tokenfab.report.data import RunView, load_view
+from tokenfab.report.data import RunView, stored_view
 from tokenfab.report.html_fmt import (
+    DASH,
     Fact,
     badge,
     esc,
-    fmt_ci,
     fmt_ms,
     fmt_num,
+    fmt_spread,
     fmt_usd,
     fmt_when,
     headline,
@@ -28,14 +29,15 @@ from tokenfab.report.html_fmt import (
     table_html,
 )
 from tokenfab.report.html_method import environment_line, methodology_html
+from tokenfab.report.html_records import errors_section, latency_section
 from tokenfab.report.html_sections import (
     cost_section,
     decomposition_section,
     energy_section,
-    errors_section,
-    latency_section,
     throughput_section,
 )
+from tokenfab.report.output import check_output_path, write_text
+from tokenfab.report.status import view_status
 from tokenfab.store import Store
 
 CSS = """
@@ -94,6 +96,16 @@ tbody tr:nth-child(even){background:#fafbfc}
 .badge.measured{background:#e3f4e8;color:#1d6b37}
 .badge.modelled{background:#eee8f8;color:#5a3d8e}
 .badge.assumed{background:#fcefd9;color:#8a5710}
+.badge.unknown{background:#eceef1;color:#475467}
+.status{display:inline-block;font-size:10.5px;line-height:1.6;padding:0 7px;border-radius:4px;
+ font-weight:700;letter-spacing:.03em;text-transform:uppercase;white-space:nowrap}
+.status.live{background:#dbeafe;color:#1e40af}
+.status.partial{background:#fef0c7;color:#93370d}
+.status.bad{background:#fee4e2;color:#b42318}
+.banner{border:1px solid #f3c77a;background:#fff8eb;color:#7a4a06;padding:10px 14px;
+ border-radius:8px;margin:12px 0;font-weight:500}
+.banner.bad{border-color:#fda29b;background:#fef3f2;color:#912018}
+.banner.live{border-color:#b2ccff;background:#eff4ff;color:#1d3a8a}
 figure{margin:6px 0 0}
 svg{max-width:100%;height:auto;display:block}
 .grid3{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:10px}
@@ -125,17 +137,16 @@ def _fact(key: str, f: Fact | None, value: str) -> str:
 def headline_card(view: RunView, per_gpu: bool) -> str:
     h = headline(view, per_gpu)
     unit = "GPU" if per_gpu else "system"
-    kind = badge("measured" if view.kind == "measured" else "modelled")
-    title = f"<h3>{esc(view.label)} {kind}</h3>"
+    title = f"<h3>{esc(view.label)} {badge(view.kind)}{_status_tag(view)}</h3>"
     if h.completed == 0:
         return (f'<div class="card">{title}<p class="empty-note">no completed requests in this '
                 "run — nothing to price or time.</p></div>")
     if h.best_usd_out is not None:
         b = h.best_usd_out
-        ci = f" · 95% CI {fmt_ci(b.ci)}" if b.ci else ""
+        spread = fmt_spread(b.ci, b.band)
         big = (f'<div class="big" data-headline="usd_per_mtok_output">{fmt_usd(b.value)} '
                f'<small>per 1M output tokens</small></div><div class="sub">cheapest load point: '
-               f"{esc(b.where)}{esc(ci)}</div>")
+               f"{esc(b.where)}{esc(' · ' + spread if spread != DASH else '')}</div>")
     else:
         big = ('<p class="unpriced">Not priced: add <code>--hourly-usd</code>, '
                "<code>--hardware</code> or <code>--profile</code> to see $ per token.</p>")
@@ -147,6 +158,14 @@ def headline_card(view: RunView, per_gpu: bool) -> str:
         facts.append(_fact("$/1M out meeting the SLO", h.best_usd_goodput,
                            fmt_usd(h.best_usd_goodput.value)))
     return f'<div class="card">{title}{big}<div class="facts">{"".join(facts)}</div></div>'
+
+
+def _status_tag(view: RunView) -> str:
+    st = view_status(view)
+    if not st.partial:
+        return ""
+    return (f' <span class="status {st.tone}" data-status="{esc(st.status)}">'
+            f"{esc(st.label)}</span>")
 
 
 def comparison_section(comps: Sequence[Comparison], unit: str) -> str:
@@ -182,10 +201,8 @@ def _header(views: Sequence[RunView]) -> str:
     meta = " · ".join(x for x in (dates, f"{n} run{'s' if n > 1 else ''}"
                                   if n > 1 else "") if x)
     runs = "".join(
-        "<li>" + badge("measured" if v.kind == "measured" else "modelled")
-        + f" <b>{esc(v.label)}</b> <code>{esc(v.run_id)}</code>"
-        + (f' <span class="badge assumed">{esc(v.status)}</span>' if v.status != "complete"
-           else "") + f'<br><span class="muted small">{environment_line(v)}</span></li>'
+        "<li>" + badge(v.kind) + f" <b>{esc(v.label)}</b> <code>{esc(v.run_id)}</code>"
+        + _status_tag(v) + f'<br><span class="muted small">{environment_line(v)}</span></li>'
         for v in views)
     toc = "".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t in SECTIONS
                   if sid != "compare" or len(views) > 1)
@@ -202,15 +219,14 @@ def render_report(views: list[RunView], *, command: str | None = None) -> str:
     notices = []
     if (msg := models_notice(views)) is not None:
         notices.append(msg)
-    for v in views:
-        if v.status != "complete":
-            notices.append(f"{v.label}: run {v.status}; figures recomputed from the requests "
-                           "that finished.")
+    banners = [(v, st) for v in views if (st := view_status(v)).banner is not None]
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>tokenfab report — {esc(', '.join(sorted({v.model for v in views})))}"
              "</title>", f"<style>{CSS}</style></head><body><main>", _header(views)]
     parts += [f'<div class="notice" role="note">{esc(n)}</div>' for n in notices]
+    parts += [f'<div class="banner {st.tone}" role="status" data-status="{esc(st.status)}">'
+              f"<b>{esc(v.label)}</b>: {esc(st.banner or '')}</div>" for v, st in banners]
     parts.append('<section id="headline" class="headline"><h2>Headline</h2><div class="cards">'
                  + "".join(headline_card(v, per_gpu) for v in views) + "</div>"
                  '<p class="explain">Price per token = (hardware + energy + overhead) per hour '
@@ -229,8 +245,10 @@ def render_report(views: list[RunView], *, command: str | None = None) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_run_report(store: Store, run_id: str, path: str | Path) -> Path:
-    """Render one stored run's report to ``path`` (``tokenfab run`` calls this at its end)."""
-    out = Path(path)
-    out.write_text(render_report([load_view(store, run_id)]), encoding="utf-8")
-    return out
+def write_run_report(store: Store, run_id: str, path: str | Path, *,
+                     flag: str = "--report") -> Path:
+    """Render one stored run's report to ``path`` (``tokenfab run --report`` calls this at its
+    end; check the path before the run with
+    :func:`tokenfab.report.output.check_output_path`). Errors name ``flag`` in one line."""
+    out = check_output_path(path, flag)
+    return write_text(out, render_report([stored_view(store, run_id)]), flag)

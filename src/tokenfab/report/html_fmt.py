@@ -51,7 +51,37 @@ def usd_out(p: Mapping[str, Any]) -> float | None:
 
 
 def usd_out_ci(p: Mapping[str, Any]) -> tuple[float, float] | None:
+    """The bootstrap 95% CI of the all-in $/1M output tokens (measured runs only)."""
     return interval(p, "cost", "ci95", "usd_per_mtok_output_all_in")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A modelled range (e.g. the projection's efficiency ±20%): never a sampling interval."""
+
+    low: float
+    high: float
+    kind: str  # what the range is, e.g. "efficiency ±20% (assumed)"
+
+
+def usd_out_band(p: Mapping[str, Any]) -> Band | None:
+    """The modelled range of the all-in $/1M output tokens, with what it is."""
+    iv = interval(p, "cost", "band", "usd_per_mtok_output_all_in")
+    if iv is None:
+        return None
+    kind = dig(p, "cost", "band_kind")
+    return Band(iv[0], iv[1], str(kind) if isinstance(kind, str) and kind else "modelled range")
+
+
+def breakdown_term(p: Mapping[str, Any], term: str) -> float | None:
+    """One term (hardware, energy, overhead) of the all-in $/1M output tokens; reads
+    ``breakdown_usd_per_mtok_output`` and, in older summaries, ``breakdown``."""
+    v = num(p, "cost", "breakdown_usd_per_mtok_output", term)
+    return v if v is not None else num(p, "cost", "breakdown", term)
+
+
+def has_breakdown(p: Mapping[str, Any]) -> bool:
+    return any(breakdown_term(p, t) is not None for t in ("hardware", "energy", "overhead"))
 
 
 def per_user(p: Mapping[str, Any]) -> float | None:
@@ -177,6 +207,16 @@ def fmt_ci(ci: tuple[float, float] | None, f: Any = fmt_usd) -> str:
     return DASH if ci is None else f"{f(ci[0])}–{f(ci[1])}"
 
 
+def fmt_spread(ci: tuple[float, float] | None, band: Band | None, f: Any = fmt_usd) -> str:
+    """"95% CI $1.00–$1.20" (bootstrap) or "range $1.00–$1.20 (efficiency ±20% (assumed))"
+    (modelled); never calls a modelled range a CI."""
+    if ci is not None:
+        return f"95% CI {fmt_ci(ci, f)}"
+    if band is not None:
+        return f"range {fmt_ci((band.low, band.high), f)} ({band.kind})"
+    return DASH
+
+
 def fmt_when(unix_ns: int | None) -> str:
     if not unix_ns:
         return DASH
@@ -189,7 +229,8 @@ def fmt_when(unix_ns: int | None) -> str:
 class Fact:
     value: float
     where: str  # the load point
-    ci: tuple[float, float] | None = None
+    ci: tuple[float, float] | None = None  # bootstrap 95% CI (measured)
+    band: Band | None = None  # modelled range (projections)
 
 
 @dataclass(frozen=True)
@@ -215,7 +256,9 @@ def headline(view: RunView, per_gpu: bool) -> Headline:
         if not items:
             return None
         v, p = best(items, key=lambda t: t[0])
-        return Fact(v, point_name(view, p), usd_out_ci(p) if ci else None)
+        if not ci:
+            return Fact(v, point_name(view, p))
+        return Fact(v, point_name(view, p), usd_out_ci(p), usd_out_band(p))
 
     return Headline(fact(cost, min, ci=True), fact(tput, max), fact(ttft, min), fact(good, min),
                     total_completed(view))
@@ -236,7 +279,9 @@ def esc(s: object) -> str:
 
 
 def badge(prov: str) -> str:
-    cls = prov if prov in ("measured", "modelled", "assumed") else "assumed"
+    """A provenance tag; anything but measured/modelled/assumed is shown as itself, neutral
+    (e.g. ``unknown`` for energy a file does not say the source of)."""
+    cls = prov if prov in ("measured", "modelled", "assumed") else "unknown"
     return f'<span class="badge {cls}">{esc(prov)}</span>'
 
 

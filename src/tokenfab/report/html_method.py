@@ -18,6 +18,7 @@ from tokenfab.report.html_fmt import (
     num,
     per_gpu_everywhere,
     table_html,
+    usd_out_band,
 )
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.schemas.cost import TcoProfile
@@ -154,6 +155,27 @@ def reproduce_command(view: RunView) -> tuple[str, str | None] | None:
     return " ".join(shlex.quote(a) for a in args), toml
 
 
+TOKEN_SOURCES = {
+    "usage": "token counts from server usage",
+    "client": "token counts estimated by the client (tokenizer, word or chunk count): the "
+              "server reported no usage",
+    "mixed": "token counts from server usage where reported, else estimated by the client",
+    "none": "no token counts (no request completed)",
+}
+
+
+def token_counts(view: RunView) -> str:
+    """Where the view's token counts came from, per the points' ``tokens.token_source``."""
+    found = {str(s) for p in view.points if isinstance(s := dig(p, "tokens", "token_source"), str)}
+    found.discard("none")
+    if not found:
+        return "token counts: source not recorded"
+    if len(found) > 1:
+        found = {"mixed"}
+    src = found.pop()
+    return TOKEN_SOURCES.get(src, f"token counts: {src}")
+
+
 def _provs(view: RunView, *keys: str) -> set[str]:
     return {str(v) for p in view.points if isinstance(v := dig(p, *keys), str)}
 
@@ -167,7 +189,7 @@ def provenance_rows(view: RunView, per_gpu: bool) -> list[list[str]]:
                                                                        "run_id"))
                                       if dig(view.source, "calibration", "run_id") else ""))
     rows = [["throughput (out/in tok/s, req/s)", base,
-             f"{clock}; token counts from server usage" if measured else clock],
+             f"{clock}; {token_counts(view)}" if measured else clock],
             ["latency (TTFT, TPOT, ITL, E2E) and per-user tok/s", base, clock]]
     if per_gpu:
         rows.append(["GPU count (per-GPU throughput)", "measured" if measured else "assumed",
@@ -189,12 +211,20 @@ def provenance_rows(view: RunView, per_gpu: bool) -> list[list[str]]:
         rows.append(["$ per 1M tokens", "assumed ÷ " + base,
                      "assumed $/hour ÷ " + base + " throughput"])
         if any(dig(p, "cost", "ci95") for p in view.points):
-            rows.append(["95% intervals", base, "bootstrap resampling of requests"
-                         if measured else "efficiency ±20% (projection range)"])
+            rows.append(["95% CIs of $", "measured", "bootstrap resampling of requests"])
+        kinds = sorted({b.kind for p in view.points if (b := usd_out_band(p)) is not None})
+        if kinds:
+            rows.append(["ranges of $ (not sampling intervals)", "modelled", "; ".join(kinds)])
     for prov in sorted(_provs(view, "energy", "provenance")):
         sources = sorted({str(dig(p, "energy", "source")) for p in view.points
                           if dig(p, "energy", "provenance") == prov})
         rows.append(["energy (J, J/token, tokens/MWh, W)", prov, ", ".join(sources)])
+    if any(num(p, "energy", "j_per_output_token") is not None
+           and dig(p, "energy", "provenance") not in ("measured", "modelled", "assumed")
+           for p in view.points):
+        rows.append(["energy (J, J/token, tokens/MWh, W)", "unknown",
+                     "the file does not say whether a meter measured it or a model estimated "
+                     "it"])
     if any(num(p, "tokens_per_s_per_mw") is not None for p in view.points):
         rows.append(["energy (J/token, tokens/MWh)", "modelled", "projection tok/s per MW"])
     if measured:

@@ -10,14 +10,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tokenfab.metrics.compute import ns_to_ms, ns_to_s, tpot_ms
 from tokenfab.report.charts import (
-    Distribution,
     Series,
     Stack,
-    cdf_chart,
     color_of,
-    linear_ticks,
     stacked_bar_chart,
     xy_chart,
 )
@@ -25,27 +21,26 @@ from tokenfab.report.compare import Curve, CurvePoint, curves_of, frontier_of
 from tokenfab.report.data import RunView
 from tokenfab.report.html_fmt import (
     DASH,
+    Band,
     badge,
-    completed,
+    breakdown_term,
     dig,
     esc,
-    failed,
     fmt_big,
-    fmt_ci,
-    fmt_ms,
     fmt_num,
     fmt_pct,
+    fmt_spread,
     fmt_usd,
+    has_breakdown,
     interval,
     load_label,
     num,
     per_gpu_everywhere,
-    point_name,
     table_html,
     total_completed,
+    usd_out_band,
     usd_out_ci,
 )
-from tokenfab.schemas.records import RequestRecord
 
 WIDE, TALL = 1000, 430
 SMALL_W, SMALL_H = 340, 330
@@ -75,17 +70,17 @@ def _style(curve: Curve, k: int) -> dict[str, Any]:
             "marker": MODELLED_MARKERS[k % 3] if modelled else "circle"}
 
 
-def _empty_notes(views: Sequence[RunView]) -> str:
+def empty_notes(views: Sequence[RunView]) -> str:
     return "".join(f'<p class="empty-note"><b>{esc(v.label)}</b>: no completed requests in '
                    "this run</p>" for v in views if total_completed(v) == 0)
 
 
-def _run_cell(c: Curve) -> str:
+def run_cell(c: Curve) -> str:
     """The curve's name with its provenance badge."""
     return esc(c.name.removesuffix(" (modelled)")) + " " + badge(c.kind)
 
 
-def _curve_points(views: Sequence[RunView]) -> list[tuple[Curve, dict[str, Any]]]:
+def curve_points(views: Sequence[RunView]) -> list[tuple[Curve, dict[str, Any]]]:
     """Every point with completed requests, with the curve it belongs to."""
     return [(c, views[c.view_index].points[cp.index]) for c in curves_of(views)
             for cp in c.points]
@@ -96,13 +91,13 @@ NOT_PRICED = ('<p class="muted">Not priced: run with <code>--hourly-usd</code>, 
               "<code>tokenfab cost --run ID</code>) to see $ per token.</p>")
 
 
-def _section(sid: str, title: str, lede: str, body: Sequence[str]) -> str:
+def section(sid: str, title: str, lede: str, body: Sequence[str]) -> str:
     intro = f'<p class="lede">{lede}</p>' if lede else ""
     return (f'<section id="{sid}"><h2>{esc(title)}</h2>{intro}' + "\n".join(body)
             + "</section>")
 
 
-def _fig(svg: str, cls: str = "") -> str:
+def fig(svg: str, cls: str = "") -> str:
     return f'<figure class="{cls}">{svg}</figure>'
 
 
@@ -142,40 +137,55 @@ def throughput_chart(views: Sequence[RunView], width: int = WIDE, height: int = 
 def throughput_section(views: Sequence[RunView]) -> str:
     unit = _unit(views)
     title = f"Throughput per {unit} vs interactivity"
-    if not _curve_points(views):
-        return _section("throughput", title, "", [_empty_notes(views)])
+    if not curve_points(views):
+        return section("throughput", title, "", [empty_notes(views)])
     rows = []
     for c in curves_of(views):
         view = views[c.view_index]
         front = frontier_of(c)
         for i, cp in enumerate(c.points):
             p = view.points[cp.index]
-            ci = interval(p, "throughput", "output_tok_s_per_gpu_range")
-            if ci is None and unit == "system":
-                ci = interval(p, "ci95", "output_tok_s")
-            rows.append([_run_cell(c), esc(cp.label), fmt_num(cp.per_user_tok_s),
-                         fmt_num(cp.tok_s), fmt_ci(ci, fmt_num),
+            rng = interval(p, "throughput", "output_tok_s_per_gpu_range")
+            ci = interval(p, "ci95", "output_tok_s") if unit == "system" else None
+            band = Band(*rng, "modelled range") if rng and c.kind == "modelled" else None
+            rows.append([run_cell(c), esc(cp.label), fmt_num(cp.per_user_tok_s),
+                         fmt_num(cp.tok_s), esc(fmt_spread(ci, band, fmt_num)),
                          fmt_num(num(p, "throughput", "requests_per_s")),
                          "●" if i in front else ""])
-    head = ["run", "load", "per-user tok/s", f"out tok/s per {unit}", "95% CI / range",
+    head = ["run", "load", "per-user tok/s", f"out tok/s per {unit}",
+            "bootstrap 95% CI or modelled range",
             "req/s", "on frontier"]
-    return _section("throughput", title,
+    return section("throughput", title,
                     "Each point is one load level. Moving right, every user sees tokens faster; "
                     "moving up, the hardware serves more tokens in total. More concurrent "
                     "streams trade the first for the second.",
-                    [_fig(throughput_chart(views, titled=False)), _empty_notes(views),
+                    [fig(throughput_chart(views, titled=False)), empty_notes(views),
                      table_html(head, rows, align="llrrrrr")])
 
 
 # ------------------------------------------------------------------------------ (b) cost
 
-def _cost_ci(view: RunView, cp: CurvePoint) -> tuple[float, float] | None:
-    return usd_out_ci(view.points[cp.index])
+def _cost_whisker(view: RunView, cp: CurvePoint) -> tuple[float, float] | None:
+    """A measured point's bootstrap 95% CI, or a modelled point's range."""
+    p = view.points[cp.index]
+    band = usd_out_band(p)
+    return usd_out_ci(p) or ((band.low, band.high) if band else None)
+
+
+def whisker_note(views: Sequence[RunView]) -> str:
+    """What the cost chart's whiskers are, naming only the kinds it draws."""
+    parts = []
+    if any(usd_out_ci(p) for v in views for p in v.points):
+        parts.append("bootstrap 95% CI (measured runs)")
+    kinds = sorted({b.kind for v in views for p in v.points if (b := usd_out_band(p))})
+    if kinds:
+        parts.append("modelled range, not a sampling interval (" + "; ".join(kinds) + ")")
+    return f" Whiskers: {' and '.join(parts)}." if parts else ""
 
 
 def cost_chart(views: Sequence[RunView], width: int = WIDE, height: int = TALL,
                titled: bool = True) -> str:
-    series = _curve_series(views, lambda cp: cp.usd_per_mtok_output, ci_of=_cost_ci)
+    series = _curve_series(views, lambda cp: cp.usd_per_mtok_output, ci_of=_cost_whisker)
     xs = [x for s in series for x, _ in s.points]
     ys = [y for s in series for _, y in s.points]
     return xy_chart(series, X_USER, "$ per 1M output tokens (all-in)", width=width,
@@ -183,15 +193,15 @@ def cost_chart(views: Sequence[RunView], width: int = WIDE, height: int = TALL,
                     title="Price per 1M output tokens vs interactivity" if titled else None,
                     x_log=_auto_log(xs), y_log=_auto_log(ys),
                     empty_text="no priced points: run with --hourly-usd, --hardware or --profile",
-                    note=NOTE_LINES + " $ = assumed $/hour ÷ throughput; whiskers: 95% interval. "
-                    "Lower is cheaper.")
+                    note=NOTE_LINES + " $ = assumed $/hour ÷ throughput." + whisker_note(views)
+                    + " Lower is cheaper.")
 
 
 def cost_section(views: Sequence[RunView]) -> str:
     title = "Price per 1M output tokens vs interactivity"
     if not any(cp.usd_per_mtok_output is not None for c in curves_of(views) for cp in c.points):
-        return _section("cost", title, "", [_empty_notes(views),
-                                             NOT_PRICED if _curve_points(views) else ""])
+        return section("cost", title, "", [empty_notes(views),
+                                             NOT_PRICED if curve_points(views) else ""])
     rows = []
     unpriced = []
     for c in curves_of(views):
@@ -201,17 +211,19 @@ def cost_section(views: Sequence[RunView]) -> str:
             continue
         for cp in c.points:
             p = view.points[cp.index]
-            rows.append([_run_cell(c), esc(cp.label), fmt_num(cp.per_user_tok_s),
-                         fmt_usd(cp.usd_per_mtok_output), fmt_ci(usd_out_ci(p)),
+            rows.append([run_cell(c), esc(cp.label), fmt_num(cp.per_user_tok_s),
+                         fmt_usd(cp.usd_per_mtok_output),
+                         esc(fmt_spread(usd_out_ci(p), usd_out_band(p))),
                          fmt_usd(num(p, "cost", "usd_per_mtok_goodput")),
                          fmt_usd(num(p, "cost", "usd_per_hour"))])
-    head = ["run", "load", "per-user tok/s", "$/1M out", "95% CI", "$/1M SLO-meeting out",
+    head = ["run", "load", "per-user tok/s", "$/1M out", "bootstrap 95% CI or modelled range",
+            "$/1M SLO-meeting out",
             f"$/hour {badge('assumed')}"]
-    return _section("cost", title,
+    return section("cost", title,
                     "What a million generated tokens cost at each load level: the hourly cost of "
                     "the hardware, energy and overhead divided by the tokens produced per hour. "
                     "Serving users faster costs more per token.",
-                    [_fig(cost_chart(views, titled=False)), _empty_notes(views),
+                    [fig(cost_chart(views, titled=False)), empty_notes(views),
                      table_html(head, rows, align="llrrrrr")]
                     + ([f'<p class="muted">not priced: {", ".join(unpriced)}</p>']
                        if unpriced else []))
@@ -224,7 +236,7 @@ TERMS = (("hardware", "#2f6db3"), ("energy", "#e07b19"), ("overhead", "#9aa1ab")
 
 def _priced(views: Sequence[RunView]) -> list[tuple[Curve, dict[str, Any]]]:
     """(curve, point) of every priced point, grouped by curve."""
-    return [(c, p) for c, p in _curve_points(views) if dig(p, "cost", "breakdown")]
+    return [(c, p) for c, p in curve_points(views) if has_breakdown(p)]
 
 
 def decomposition_chart(views: Sequence[RunView], width: int = WIDE, height: int = TALL,
@@ -232,7 +244,7 @@ def decomposition_chart(views: Sequence[RunView], width: int = WIDE, height: int
     items = _priced(views)
     grouped = len({c.name for c, _ in items}) > 1
     cats = [_short(p) if grouped else load_label(p) for _, p in items]
-    stacks = [Stack(t, [num(p, "cost", "breakdown", t) for _, p in items], color)
+    stacks = [Stack(t, [breakdown_term(p, t) for _, p in items], color)
               for t, color in TERMS]
     return stacked_bar_chart(cats, stacks, "$ per 1M output tokens (all-in)", width=width,
                              height=height, groups=[c.name for c, _ in items] if grouped else (),
@@ -248,15 +260,16 @@ def decomposition_chart(views: Sequence[RunView], width: int = WIDE, height: int
 
 def decomposition_section(views: Sequence[RunView]) -> str:
     if not _priced(views):
-        return _section("decomposition", "Cost decomposition and input/output attribution", "",
-                        [_empty_notes(views), NOT_PRICED if _curve_points(views) else ""])
+        return section("decomposition", "Cost decomposition and input/output attribution", "",
+                        [empty_notes(views), NOT_PRICED if curve_points(views) else ""])
     rows = []
     for c, p in _priced(views):
-        prov = dig(p, "cost", "provenance") or {}
-        rows.append([_run_cell(c), esc(load_label(p)),
-                     fmt_usd(num(p, "cost", "breakdown", "hardware")),
-                     fmt_usd(num(p, "cost", "breakdown", "energy")),
-                     fmt_usd(num(p, "cost", "breakdown", "overhead")),
+        prov = dig(p, "cost", "provenance")
+        prov = prov if isinstance(prov, dict) else {}
+        rows.append([run_cell(c), esc(load_label(p)),
+                     fmt_usd(breakdown_term(p, "hardware")),
+                     fmt_usd(breakdown_term(p, "energy")),
+                     fmt_usd(breakdown_term(p, "overhead")),
                      fmt_usd(num(p, "cost", "usd_per_mtok_output_all_in")),
                      " ".join(badge(str(prov[k])) for k in ("hardware", "energy", "overhead")
                               if k in prov)])
@@ -267,7 +280,7 @@ def decomposition_section(views: Sequence[RunView]) -> str:
         att = dig(p, "cost", "attribution") or {}
         share = num(att, "share_input")
         ratio = num(p, "cost", "blend_ratio")
-        rows2.append([_run_cell(c), esc(load_label(p)),
+        rows2.append([run_cell(c), esc(load_label(p)),
                       fmt_usd(num(p, "cost", "usd_per_mtok_input")),
                       fmt_usd(num(p, "cost", "usd_per_mtok_output")),
                       fmt_usd(num(p, "cost", "usd_per_mtok_blended"))
@@ -278,162 +291,28 @@ def decomposition_section(views: Sequence[RunView]) -> str:
             "provenance (hardware, energy, overhead)"]
     head2 = ["run", "load", "$/1M in", "$/1M out", "blended", "$/1M cached in",
              "prefill share of time", "split measured from"]
-    return _section("decomposition", "Cost decomposition and input/output attribution",
+    return section("decomposition", "Cost decomposition and input/output attribution",
                     "Bars split each load point's all-in price per 1M output tokens into "
                     "hardware, energy and overhead. The second table charges input and output "
                     "tokens separately by measured prefill/decode time, so input × $/1M in + "
                     "output × $/1M out adds up to the point's cost.",
-                    [_fig(decomposition_chart(views, titled=False)), _empty_notes(views),
+                    [fig(decomposition_chart(views, titled=False)), empty_notes(views),
                      table_html(head, rows, align="llrrrrr"), "<h3>Input vs output</h3>",
                      table_html(head2, rows2, align="llrrrrrr") if rows2 else
                      '<p class="muted">no input/output split: it needs measured prefill and '
                      "decode times (projections price output tokens only).</p>"])
 
 
-# ------------------------------------------------------------------------ (d) latency
-
-def records_by_point(view: RunView) -> list[list[RequestRecord]]:
-    """Measured (non-warm-up) records of each of ``view.points``, matched by load (repeats of
-    a point have their own point_index)."""
-    recs = [r for r in view.records if not r.warmup]
-    if view.detail is not None and view.detail.points:
-        key_of = {pi.point_index: (pi.mode, float(pi.value)) for pi in view.detail.points}
-        return [[r for r in recs
-                 if key_of.get(r.point_index) == (dig(p, "load", "mode"), num(p, "load", "value"))]
-                for p in view.points]
-    return [[r for r in recs if r.point_index == i] for i in range(len(view.points))]
-
-
-METRIC_FNS: dict[str, tuple[str, Callable[[RequestRecord], float | None]]] = {
-    "ttft": ("TTFT", lambda r: ns_to_ms(r.ttft_ns) if r.ttft_ns is not None else None),
-    "tpot": ("TPOT", tpot_ms),
-    "e2e": ("E2E latency", lambda r: ns_to_ms(r.e2e_ns)),
-}
-
-
-def latency_cdf_chart(views: Sequence[RunView], metric: str, width: int = SMALL_W,
-                      height: int = SMALL_H, titled: bool = True) -> str:
-    name, fn = METRIC_FNS[metric]
-    measured = [v for v in views if v.records]
-    dists = []
-    for v in measured:
-        for p, recs in zip(v.points, records_by_point(v), strict=True):
-            vals = [x for r in recs if r.ok and (x := fn(r)) is not None]
-            label = point_name(v, p) + (f" · {v.label}" if len(measured) > 1 else "")
-            dists.append(Distribution(label, vals))
-    return cdf_chart(dists, f"{name} (ms)", title=f"{name} distribution" if titled else None,
-                     unit=" ms",
-                     width=width, height=height, empty_text="no completed requests",
-                     note="measured per request (client clock); marks at p50, p90, p99")
-
-
-def latency_section(views: Sequence[RunView]) -> str:
-    body = [_empty_notes(views)]
-    for v in views:
-        if not v.records or total_completed(v) == 0:
-            continue
-        body.append(f"<h3>{esc(v.label)}</h3>")
-        body.append('<div class="grid3">' + "".join(
-            _fig(latency_cdf_chart([v], m)) for m in ("ttft", "tpot", "e2e")) + "</div>")
-    if any(not v.records for v in views):
-        names = ", ".join(esc(v.label) for v in views if not v.records)
-        body.append(f'<p class="muted">{names}: no per-request records (projections and '
-                    "summary files carry percentiles only).</p>")
-    rows = []
-    for c, p in _curve_points(views):
-        def q(m: str, k: str, p: dict[str, Any] = p) -> str:
-            return fmt_ms(num(p, "latency_ms", m, k))
-        rows.append([_run_cell(c), esc(load_label(p)), q("ttft", "p50"), q("ttft", "p90"),
-                     q("ttft", "p99"), q("tpot", "p50"), q("tpot", "p99"), q("itl", "p50"),
-                     q("e2e", "p50"), q("e2e", "p99")])
-    head = ["run", "load", "TTFT p50", "TTFT p90", "TTFT p99", "TPOT p50", "TPOT p99",
-            "ITL p50", "E2E p50", "E2E p99"]
-    if rows:
-        body.append(table_html(head, rows, align="llrrrrrrrr"))
-    return _section("latency", "Latency distributions",
-                    "How long users wait: TTFT is the time to the first token, TPOT the time per "
-                    "further token, E2E the whole response. Curves further left are faster; the "
-                    "tail (top right) is what the slowest requests saw.", body)
-
-
-# ------------------------------------------------------------------------- (e) errors
-
-def error_timeline(view: RunView) -> tuple[list[Series], list[tuple[float, str]], float]:
-    """Failed requests per time bucket (by send time, seconds since the first measured
-    request), one series per error class; vertical markers where each load point starts."""
-    recs = [r for r in view.records if not r.warmup]
-    if not recs:
-        return [], [], 0.0
-    t0 = min(r.sent_ns for r in recs)
-    span_s = max(ns_to_s(max(r.sent_ns for r in recs) - t0), 1e-3)
-    ticks = linear_ticks(0.0, span_s, 40)
-    bucket_s = ticks[1] - ticks[0]
-    n = int(span_s // bucket_s) + 1
-    classes = sorted({r.error_key or "unknown" for r in recs if not r.ok})
-    series = []
-    for k, cls in enumerate(classes):
-        counts = [0] * n
-        for r in recs:
-            if not r.ok and (r.error_key or "unknown") == cls:
-                counts[min(n - 1, int(ns_to_s(r.sent_ns - t0) // bucket_s))] += 1
-        pts = [((b + 0.5) * bucket_s, float(c)) for b, c in enumerate(counts)]
-        series.append(Series(cls, pts, color=color_of(k + 3)))
-    vlines = [(ns_to_s(min(r.sent_ns for r in group) - t0), load_label(p))
-              for p, group in zip(view.points, records_by_point(view), strict=True) if group]
-    return series, vlines, bucket_s
-
-
-def errors_chart(views: Sequence[RunView], width: int = WIDE, height: int = 340,
-                 titled: bool = True) -> str:
-    view = next((v for v in views if v.records), None)
-    series, vlines, bucket_s = error_timeline(view) if view else ([], [], 0.0)
-    return xy_chart(series, "seconds since the first measured request (by send time)",
-                    f"failed requests per {bucket_s:g} s", width=width, height=height,
-                    title=("Errors by class over time" + (f" — {view.label}" if view else ""))
-                    if titled else None,
-                    vlines=vlines, empty_text="no errors", y_integer=True,
-                    note="measured: each failed request classified by the client; dotted lines "
-                         "mark where each load point starts.")
-
-
-def errors_section(views: Sequence[RunView]) -> str:
-    body = [_empty_notes(views)]
-    rows = []
-    for v in views:
-        if not v.records:
-            continue
-        bad = [r for r in v.records if not r.warmup and not r.ok]
-        n = sum(1 for r in v.records if not r.warmup)
-        if bad:
-            body.append(f"<h3>{esc(v.label)}</h3>" + _fig(errors_chart([v], titled=False)))
-        else:
-            body.append(f'<p class="ok-note"><b>{esc(v.label)}</b>: no errors — all {n} '
-                        "measured requests completed.</p>")
-        for p, recs in zip(v.points, records_by_point(v), strict=True):
-            errs = dig(p, "requests", "errors") or {}
-            detail = ", ".join(f"{esc(k)} {c}" for k, c in sorted(errs.items())) or "none"
-            total = len(recs)
-            rows.append([esc(v.label) + " " + badge("measured"), esc(point_name(v, p)),
-                         str(completed(p)), str(failed(p)),
-                         fmt_pct(failed(p) / total if total else None), detail])
-    if rows:
-        body.append(table_html(["run", "load", "completed", "failed", "error rate",
-                                "by class"], rows, align="llrrrl"))
-    else:
-        body.append('<p class="muted">no per-request records to show errors from.</p>')
-    return _section("errors", "Errors", "Requests that failed, by class (HTTP status, timeout, "
-                    "disconnect, malformed stream…) and when they were sent. Failed requests "
-                    "are excluded from latency and throughput but count against goodput.", body)
-
-
 # ------------------------------------------------------------------------- (f) energy
 
 def j_per_out_token(p: dict[str, Any]) -> tuple[float | None, str | None]:
     """(J per output token, provenance): measured/modelled meter, or a projection's
-    ``tokens_per_s_per_mw`` (J/token = 1e6 / (tok/s per MW))."""
+    ``tokens_per_s_per_mw`` (J/token = 1e6 / (tok/s per MW)). Energy whose provenance was not
+    stored is ``unknown``: never claimed as measured."""
     j = num(p, "energy", "j_per_output_token")
     if j is not None:
-        return j, str(dig(p, "energy", "provenance") or "measured")
+        prov = dig(p, "energy", "provenance")
+        return j, prov if prov in ("measured", "modelled", "assumed") else "unknown"
     per_mw = num(p, "tokens_per_s_per_mw")
     if per_mw:
         return 1e6 / per_mw, "modelled"
@@ -457,31 +336,33 @@ def energy_chart(views: Sequence[RunView], width: int = WIDE, height: int = 380,
                     x_log=_auto_log([x for s in out for x, _ in s.points]),
                     empty_text="no energy data: run with --energy auto",
                     note="Provenance per point in the table: measured (hardware counters), "
-                         "modelled (CPU-utilization model or roofline projection).")
+                         "modelled (CPU-utilization model or roofline projection), unknown "
+                         "(not stored with the figures).")
 
 
 def energy_section(views: Sequence[RunView]) -> str:
     rows = []
-    for c, p in _curve_points(views):
+    for c, p in curve_points(views):
         j, prov = j_per_out_token(p)
         if j is None:
             continue
-        source = str(dig(p, "energy", "source") or "catalog power")
-        rows.append([_run_cell(c), esc(load_label(p)), fmt_num(j),
+        source = str(dig(p, "energy", "source") or (
+            "catalog power" if prov == "modelled" else "source not recorded"))
+        rows.append([run_cell(c), esc(load_label(p)), fmt_num(j),
                      fmt_big(3.6e9 / j if j else None),
                      fmt_big(num(p, "energy", "tokens_per_mwh")),
                      fmt_num(num(p, "energy", "avg_power_w")),
-                     badge(prov or "modelled") + " " + esc(source)])
+                     badge(prov or "unknown") + " " + esc(source)])
     if not rows:
-        return _section("energy", "Energy", "No energy figures: this run had no energy meter "
+        return section("energy", "Energy", "No energy figures: this run had no energy meter "
                         "(run with <code>--energy auto</code>).", [])
     head = ["run", "load", "J per output token", "output tokens per MWh",
             "all tokens per MWh", "avg W", "source"]
     notes = sorted({str(n) for v in views for p in v.points
                     if (n := dig(p, "energy", "note"))})
-    return _section("energy", "Energy", "Joules spent per generated token and, inverted, how "
+    return section("energy", "Energy", "Joules spent per generated token and, inverted, how "
                     "many tokens a megawatt-hour buys.",
-                    [_fig(energy_chart(views, titled=False)),
+                    [fig(energy_chart(views, titled=False)),
                      table_html(head, rows, align="llrrrrl")]
                     + [f'<p class="muted small">{esc(n)}</p>' for n in notes[:2]]
                     + ([f'<p class="muted small">(+{len(notes) - 2} similar notes)</p>']

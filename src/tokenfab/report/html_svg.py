@@ -70,13 +70,15 @@ def linear_ticks(lo: float, hi: float, target: int = 6, min_step: float = 0.0) -
         pad = abs(lo) * 0.1 or 1.0
         lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / max(target, 1)
+    if not (raw > 0 and math.isfinite(raw)):  # a span too small (or large) for a float step
+        return [lo, hi] if hi > lo else [lo - 1.0, lo + 1.0]
     mag = 10 ** math.floor(math.log10(raw))
     step = max(min_step, next(m * mag for m in (1, 2, 2.5, 5, 10)
                               if raw <= m * mag * (1 + 1e-9)))
     start = math.floor(lo / step + 1e-9) * step
     stop = math.ceil(hi / step - 1e-9) * step
     n = max(1, round((stop - start) / step))
-    return [round(start + i * step, 12) for i in range(n + 1)]
+    return [float(f"{start + i * step:.12g}") for i in range(n + 1)]
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
@@ -102,7 +104,8 @@ class Scale:
         if self.log:
             t = (math.log10(v) - math.log10(self.lo)) / (math.log10(self.hi) - math.log10(self.lo))
         else:
-            t = (v - self.lo) / (self.hi - self.lo)
+            span = self.hi - self.lo
+            t = (v - self.lo) / span if span else 0.5
         return self.px0 + t * (self.px1 - self.px0)
 
 

@@ -1,5 +1,6 @@
 """``render_markdown``: a compact summary for pull requests — headline per run, a per-point
-table with $/1M output tokens and its 95% CI, and the comparison sentences. Pure."""
+table with $/1M output tokens and its bootstrap 95% CI (measured) or modelled range
+(projections), and the comparison sentences. Pure."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from html import escape
 from tokenfab.report.compare import compare_views
 from tokenfab.report.data import RunView
 from tokenfab.report.html_fmt import (
+    DASH,
     completed,
     failed,
-    fmt_ci,
     fmt_ms,
     fmt_num,
+    fmt_spread,
     fmt_usd,
     headline,
     models_notice,
@@ -22,8 +24,10 @@ from tokenfab.report.html_fmt import (
     point_name,
     tok_s_per_unit,
     usd_out,
+    usd_out_band,
     usd_out_ci,
 )
+from tokenfab.report.status import view_status
 
 
 def md(text: str) -> str:
@@ -33,14 +37,16 @@ def md(text: str) -> str:
 
 def _headline(view: RunView, per_gpu: bool) -> str:
     h = headline(view, per_gpu)
-    kind = "measured" if view.kind == "measured" else "modelled"
-    name = f"**{md(view.label)}** ({kind}, `{md(view.run_id)}`)"
+    st = view_status(view)
+    status = f", **{md(st.label)}**" if st.partial else ""
+    name = f"**{md(view.label)}** ({view.kind}{status}, `{md(view.run_id)}`)"
     if h.completed == 0:
         return f"{name}: no completed requests in this run."
     bits = []
     if h.best_usd_out is not None:
         b = h.best_usd_out
-        ci = f" (95% CI {fmt_ci(b.ci)})" if b.ci else ""
+        spread = fmt_spread(b.ci, b.band)
+        ci = f" ({md(spread)})" if spread != DASH else ""
         bits.append(f"**{fmt_usd(b.value)} per 1M output tokens** at {md(b.where)}{ci}")
     else:
         bits.append("not priced (add --hourly-usd, --hardware or --profile)")
@@ -57,7 +63,7 @@ def _headline(view: RunView, per_gpu: bool) -> str:
 def _table(view: RunView, per_gpu: bool) -> list[str]:
     unit = "GPU" if per_gpu else "system"
     head = ["load", "completed", "failed", f"out tok/s/{unit}", "tok/s/user", "TTFT p50",
-            "TPOT p50", "$/1M out", "95% CI"]
+            "TPOT p50", "$/1M out", "95% CI or modelled range"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(
         ["---"] + ["---:"] * (len(head) - 1)) + "|"]
     for p in view.points:
@@ -65,7 +71,7 @@ def _table(view: RunView, per_gpu: bool) -> list[str]:
                  fmt_num(tok_s_per_unit(view, p, per_gpu)), fmt_num(per_user(p)),
                  fmt_ms(num(p, "latency_ms", "ttft", "p50")),
                  fmt_ms(num(p, "latency_ms", "tpot", "p50")), fmt_usd(usd_out(p)),
-                 fmt_ci(usd_out_ci(p))]
+                 md(fmt_spread(usd_out_ci(p), usd_out_band(p)))]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -78,6 +84,9 @@ def render_markdown(views: list[RunView]) -> str:
         out += [f"> **Note:** {md(notice)}", ""]
     for v in views:
         out += [f"- {_headline(v, per_gpu)}"]
+    for v in views:
+        if (banner := view_status(v).banner) is not None:
+            out += ["", f"> **{md(v.label)}**: {md(banner)}"]
     for v in views:
         out += ["", f"#### {md(v.label)}", ""]
         if sum(completed(p) for p in v.points) == 0:

@@ -1,4 +1,5 @@
-"""``tokenfab report``: files written, formats, errors (stored runs in a temporary SQLite)."""
+"""``tokenfab report`` and its library entry point (``tokenfab.session.report.report``): files
+written, formats, errors (stored runs in a temporary SQLite)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import tokenfab.cli.report as cli_report
-from tokenfab.cli.report import report_cmd, svg_size, write_run_report
+from tokenfab.cli.report import report_cmd
 from tokenfab.errors import ConfigError, StoreError
 from tokenfab.metrics.compute import summarize_point
+from tokenfab.report import charts_export, png
+from tokenfab.report.html import write_run_report
+from tokenfab.report.png import svg_size
+from tokenfab.schemas.report import CHARTS, ReportConfig
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.schemas.summary import RunSummary, Target
+from tokenfab.session.report import report
 from tokenfab.store import Store
 
 MS = 1_000_000
@@ -110,32 +115,53 @@ def test_unknown_run_and_missing_file_are_one_line_errors(db: str, tmp_path: Pat
     res = CliRunner().invoke(report_cmd, ["nope", "--db", db])
     assert isinstance(res.exception, StoreError) and "no run 'nope'" in str(res.exception)
     res = CliRunner().invoke(report_cmd, [str(tmp_path / "missing.json")])
-    assert isinstance(res.exception, ConfigError) and "no such file" in str(res.exception)
+    assert isinstance(res.exception, StoreError) and "no such file" in str(res.exception)
 
 
 def test_png_without_chromium_says_what_to_do(db: str, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_report, "CHROMIUM", tmp_path / "no-chromium")
-    monkeypatch.setattr(cli_report.shutil, "which", lambda name: None)
-    res = CliRunner().invoke(report_cmd, ["abc123", "--db", db, "--format", "png",
-                                          "-o", str(tmp_path / "c.png")])
-    assert isinstance(res.exception, ConfigError)
-    assert "install chromium" in str(res.exception).lower() and "svg" in str(res.exception)
+    monkeypatch.setattr(png, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(png.shutil, "which", lambda name: None)
+    with pytest.raises(ConfigError, match="(?i)install chromium.*svg"):
+        report(ReportConfig(refs=["abc123"], db=db, format="png",
+                            output=str(tmp_path / "c.png")))
+    assert not (tmp_path / "c.png").exists()
 
 
-@pytest.mark.skipif(cli_report.find_chromium() is None, reason="chromium not installed")
-def test_png_with_chromium(db: str, tmp_path: Path) -> None:
-    out = tmp_path / "c.png"
-    res = CliRunner().invoke(report_cmd, ["abc123", "--db", db, "--format", "png",
-                                          "--chart", "throughput", "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_library_entry_point_writes_and_says_what_it_wrote(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    result = report(ReportConfig(refs=["abc123", str(projection(tmp_path))], db=db,
+                                 format="md", output=str(out)))
+    assert result.schema_ == "tokenfab.report/1" and result.path == str(out)
+    assert result.text is None and out.read_text().startswith("### tokenfab: sim-model")
+    assert [(r.run_id, r.kind, r.status) for r in result.runs] == [
+        ("abc123def456", "measured", "complete"), ("projection-1", "modelled", "complete")]
+    to_stdout = report(ReportConfig(refs=["abc123"], db=db, format="svg", chart="cost",
+                                    output="-"))
+    assert to_stdout.path is None and to_stdout.chart == "cost"
+    assert to_stdout.text is not None and to_stdout.text.rstrip().endswith("</svg>")
+
+
+def test_default_output_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    proj = str(projection(tmp_path))
+    assert report(ReportConfig(refs=[proj])).path == "report.html"
+    assert report(ReportConfig(refs=[proj], format="md")).path == "report.md"
+    assert report(ReportConfig(refs=[proj], format="svg", chart="energy")).path == "energy.svg"
+    assert (tmp_path / "energy.svg").read_text().startswith("<?xml")
+
+
+def test_chart_names_are_the_ones_the_config_accepts() -> None:
+    assert tuple(charts_export.CHARTS) == CHARTS
 
 
 def test_write_run_report(db: str, tmp_path: Path) -> None:
     with Store(db) as store:
         path = write_run_report(store, "abc123def456", tmp_path / "run.html")
-    assert path.read_text().startswith("<!DOCTYPE html>")
+        assert path.read_text().startswith("<!DOCTYPE html>")
+        with pytest.raises(ConfigError, match=r"^--report /nonexistent/d/run\.html: the "
+                                              r"directory /nonexistent/d does not exist"):
+            write_run_report(store, "abc123def456", "/nonexistent/d/run.html")
 
 
 def test_svg_size() -> None:
