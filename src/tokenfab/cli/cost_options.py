@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -50,12 +49,10 @@ def price_spec(*, hourly_usd: float | None, profile_path: str | None, hardware: 
                energy_included: bool | None) -> PriceSpec:
     """The TCO flags as a validated :class:`PriceSpec` (one-line ConfigError naming the flag)."""
     try:
-        return PriceSpec(hourly_usd=hourly_usd,
-                         profile_path=None if profile_path is None else Path(profile_path),
-                         hardware=hardware, gpus=gpus, tier=tier, capex=capex, pue=pue,
-                         usd_per_kwh=usd_per_kwh, overhead_usd_per_hour=overhead_usd_per_hour,
-                         overhead_pct=overhead_pct, utilization=utilization,
-                         energy_included=energy_included or None)
+        return PriceSpec(hourly_usd=hourly_usd, profile_path=profile_path, hardware=hardware,
+                         gpus=gpus, tier=tier, capex=capex, pue=pue, usd_per_kwh=usd_per_kwh,
+                         overhead_usd_per_hour=overhead_usd_per_hour, overhead_pct=overhead_pct,
+                         utilization=utilization, energy_included=energy_included or None)
     except ValidationError as exc:
         raise ConfigError(format_validation(exc)) from None
 

@@ -4,7 +4,6 @@ job's configs and result. Validated at the boundary (TOML, flags or the dashboar
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -78,7 +77,7 @@ class PriceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     hourly_usd: float | None = Field(None, description="--hourly-usd: serving cost per hour")
-    profile_path: Path | None = Field(None, description="--profile: a TCO profile TOML")
+    profile_path: str | None = Field(None, description="--profile: a TCO profile TOML file")
     hardware: str | None = Field(None, description="--hardware: a catalog accelerator")
     gpus: int | None = Field(None, description="--gpus: accelerators serving")
     tier: str | None = Field(None, description="--tier: catalog rental tier")
@@ -98,8 +97,7 @@ class PriceSpec(BaseModel):
                              "accelerators serving")
         _named("--hardware", self.hardware, "name one from `tokenfab hardware list`")
         _named("--tier", self.tier, "name one from `tokenfab hardware show NAME`")
-        if self.profile_path is not None and not str(self.profile_path).strip():
-            raise ValueError("--profile is empty; give a TOML TCO profile (see docs/COST.md)")
+        _named("--profile", self.profile_path, "give a TOML TCO profile (see docs/COST.md)")
         _finite("--pue", self.pue, low=1, high=5, fix="1.2 is typical for a data centre")
         _finite("--usd-per-kwh", self.usd_per_kwh, low=0, fix="e.g. 0.091")
         _finite("--overhead-usd-per-hour", self.overhead_usd_per_hour, low=0)

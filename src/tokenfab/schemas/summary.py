@@ -102,6 +102,18 @@ class CostSummary(_Out):
     band: dict[str, list[float]] = Field(default_factory=dict)
     band_kind: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade_run1(cls, data: Any) -> Any:
+        """tokenfab.run/1 named ``breakdown_usd_per_mtok_output`` just ``breakdown``."""
+        if isinstance(data, dict) and any(old in data for old in _RENAMED_COST_KEYS):
+            data = dict(data)
+            for old, new in _RENAMED_COST_KEYS.items():
+                if old in data:
+                    value = data.pop(old)
+                    data.setdefault(new, value)
+        return data
+
 
 class EnergySummary(_Out):
     """Energy over a point's measured window: ``source`` names the meter; ``provenance`` is
@@ -117,18 +129,6 @@ class EnergySummary(_Out):
     provenance: Provenance
     valid: bool = True
     note: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _upgrade_run1(cls, data: Any) -> Any:
-        """tokenfab.run/1 named ``breakdown_usd_per_mtok_output`` just ``breakdown``."""
-        if isinstance(data, dict) and any(old in data for old in _RENAMED_COST_KEYS):
-            data = dict(data)
-            for old, new in _RENAMED_COST_KEYS.items():
-                if old in data:
-                    value = data.pop(old)
-                    data.setdefault(new, value)
-        return data
 
 
 class PointSummary(_Out):
