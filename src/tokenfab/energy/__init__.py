@@ -5,7 +5,8 @@
     ...                                   # run a load point
     measurement = meter.end(window)       # never raises; valid=False with a note on failure
 
-Derived figures (J/token, tokens/kWh, energy cost) are pure functions in ``derived``.
+Derived figures (J/token, tokens/kWh) are pure functions in ``derived``; what energy costs
+in dollars is priced by ``tokenfab.cost.tco`` (one pricing door).
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ from tokenfab.energy.base import (
     MeterWindow,
 )
 from tokenfab.energy.derived import (
-    energy_usd,
     j_per_token,
     modelled_energy_j,
     tok_s_per_kw,
     tokens_per_kwh,
     tokens_per_mwh,
-    usd_per_hour_from_power,
 )
-from tokenfab.energy.modelled import ModelledCpuMeter, ModelledTdpMeter, cpu_ticks
+from tokenfab.energy.modelled import ModelledCpuMeter, cpu_ticks
 from tokenfab.energy.nvml import NvmlMeter
 from tokenfab.energy.probe import EnergyKind, MeterEnvironment, available_meters, probe_meter
 from tokenfab.energy.rapl import RaplMeter
@@ -44,17 +43,14 @@ __all__ = [
     "MeterUnavailable",
     "MeterWindow",
     "ModelledCpuMeter",
-    "ModelledTdpMeter",
     "NvmlMeter",
     "RaplMeter",
     "available_meters",
     "cpu_ticks",
-    "energy_usd",
     "j_per_token",
     "modelled_energy_j",
     "probe_meter",
     "tok_s_per_kw",
     "tokens_per_kwh",
     "tokens_per_mwh",
-    "usd_per_hour_from_power",
 ]

@@ -20,7 +20,13 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tokenfab.schemas.types import Provenance
+
 MeterProvenance = Literal["measured", "modelled"]
+"""The part of :data:`tokenfab.schemas.types.Provenance` a meter can report: a counter reading
+is ``measured``, a utilization model is ``modelled``; a meter never returns an ``assumed``
+figure (tests pin that this stays a subset of ``Provenance``)."""
+METER_PROVENANCES: tuple[Provenance, ...] = ("measured", "modelled")
 ClockNs = Callable[[], int]
 NS_PER_S = 1_000_000_000
 

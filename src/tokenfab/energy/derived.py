@@ -1,7 +1,8 @@
 """Figures derived from energy: pure functions, formula and units in each docstring.
 
-1 kWh = 3.6e6 J; 1 MWh = 3.6e9 J. Inputs must be finite and non-negative and PUE ≥ 1;
-anything else raises ``ValueError`` naming the argument. Ratios with a zero denominator
+1 kWh = 3.6e6 J; 1 MWh = 3.6e9 J. Inputs must be finite and non-negative; anything else
+raises ``ValueError`` naming the argument. Dollars are not energy: what power costs is priced
+in ``tokenfab.cost.tco`` (``energy_usd_per_hour``). Ratios with a zero denominator
 return ``None`` (nothing to divide by), never infinity.
 """
 
@@ -18,12 +19,6 @@ def _check(name: str, value: float) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite, non-negative number (got {value!r})")
     return value
-
-
-def _check_pue(pue: float) -> float:
-    if not math.isfinite(pue) or pue < 1.0:
-        raise ValueError(f"pue must be a finite number >= 1 (got {pue!r})")
-    return pue
 
 
 def j_per_token(energy_j: float, tokens: int) -> float | None:
@@ -52,25 +47,6 @@ def tok_s_per_kw(tok_s: float, avg_power_w: float) -> float | None:
     _check("tok_s", tok_s)
     _check("avg_power_w", avg_power_w)
     return tok_s / (avg_power_w / W_PER_KW) if avg_power_w else None
-
-
-def energy_usd(energy_j: float, pue: float, usd_per_kwh: float) -> float:
-    """energy_usd = energy_j / 3.6e6 × pue × usd_per_kwh [USD].
-
-    ``pue`` (facility power / IT power, ≥ 1) and ``usd_per_kwh`` are ``assumed`` inputs.
-    """
-    _check("energy_j", energy_j)
-    _check_pue(pue)
-    _check("usd_per_kwh", usd_per_kwh)
-    return energy_j / J_PER_KWH * pue * usd_per_kwh
-
-
-def usd_per_hour_from_power(power_w: float, pue: float, usd_per_kwh: float) -> float:
-    """usd_per_hour = power_w / 1000 × pue × usd_per_kwh [USD/h]."""
-    _check("power_w", power_w)
-    _check_pue(pue)
-    _check("usd_per_kwh", usd_per_kwh)
-    return power_w / W_PER_KW * pue * usd_per_kwh
 
 
 def modelled_energy_j(idle_w: float, busy_w: float, utilization: float, duration_s: float) -> float:

@@ -8,8 +8,6 @@ energy_j = (idle_w + (busy_w - idle_w) × utilization) × duration_s
     total = busy + idle + iowait          (guest time is already inside user/nice)
     utilization = Δbusy / Δtotal           (fraction of all CPUs busy over the window)
 
-``ModelledTdpMeter`` is the generic form for any device, e.g. a GPU without an energy
-counter: a catalog TDP as ``busy_w`` and a caller-supplied mean utilization over the window.
 The result's provenance is ``modelled``; its note states the formula and the assumed inputs.
 """
 
@@ -36,13 +34,10 @@ from tokenfab.energy.derived import modelled_energy_j
 PROC_STAT = Path("/proc/stat")
 # /proc/stat counts in USER_HZ ticks (10 ms); 0.1 s gives ≥ 10 ticks per CPU.
 CPU_MIN_WINDOW_S = 0.1
-# The utilization callback decides its own resolution; only reject empty windows.
-TDP_MIN_WINDOW_S = 0.001
 _BUSY_FIELDS = (0, 1, 2, 5, 6, 7)  # user nice system irq softirq steal
 _IDLE_FIELDS = (3, 4)  # idle iowait
 
 ReadProcStat = Callable[[], str]
-UtilizationFn = Callable[[int, int], float]
 
 
 def read_proc_stat() -> str:
@@ -152,63 +147,3 @@ class ModelledCpuMeter(EnergyMeter):
             ),
         )
 
-
-class ModelledTdpMeter(EnergyMeter):
-    """Any device modelled as idle_w + (tdp_w - idle_w) × utilization.
-
-    ``utilization_fn(start_ns, end_ns)`` returns the device's mean utilization in [0, 1]
-    over the window (monotonic ns), e.g. from NVML utilization samples. ``tdp_w`` is
-    usually a catalog value; ``idle_w`` defaults to 0, giving energy_j = tdp_w × u × s.
-    """
-
-    name: ClassVar[str] = "modelled-tdp"
-    provenance: ClassVar[MeterProvenance] = "modelled"
-    MIN_WINDOW_S: ClassVar[float] = TDP_MIN_WINDOW_S
-
-    def __init__(
-        self,
-        tdp_w: float,
-        utilization_fn: UtilizationFn,
-        *,
-        idle_w: float = 0.0,
-        device: str = "gpu",
-        clock_ns: ClockNs = time.monotonic_ns,
-    ) -> None:
-        super().__init__(clock_ns=clock_ns)
-        check_watts(idle_w, tdp_w, "tdp_w")
-        self.tdp_w = tdp_w
-        self.idle_w = idle_w
-        self.device = device
-        self._utilization_fn = utilization_fn
-
-    @property
-    def source(self) -> str:
-        return f"modelled:{self.device}-tdp-utilization"
-
-    def _read(self) -> Mapping[str, float]:
-        return {"monotonic_ns": self._clock_ns()}
-
-    def _finish(
-        self, start: Mapping[str, float], end: Mapping[str, float], duration_s: float
-    ) -> EnergyMeasurement:
-        utilization = float(
-            self._utilization_fn(int(start["monotonic_ns"]), int(end["monotonic_ns"]))
-        )
-        if not 0.0 <= utilization <= 1.0:
-            raise InvalidWindow(
-                f"utilization {utilization!r} from utilization_fn is outside [0, 1]"
-            )
-        return _modelled(
-            source=self.source,
-            device=self.device,
-            provenance=self.provenance,
-            idle_w=self.idle_w,
-            busy_w=self.tdp_w,
-            utilization=utilization,
-            duration_s=duration_s,
-            note=(
-                "modelled: energy_j = (idle_w + (tdp_w - idle_w) × utilization) × duration_s "
-                f"with idle_w={self.idle_w:g} W and tdp_w={self.tdp_w:g} W assumed, "
-                f"utilization={utilization:.3f} measured"
-            ),
-        )

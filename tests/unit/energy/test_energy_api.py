@@ -18,19 +18,16 @@ EXPECTED = {
     "MeterUnavailable",
     "MeterWindow",
     "ModelledCpuMeter",
-    "ModelledTdpMeter",
     "NvmlMeter",
     "RaplMeter",
     "available_meters",
     "cpu_ticks",
-    "energy_usd",
     "j_per_token",
     "modelled_energy_j",
     "probe_meter",
     "tok_s_per_kw",
     "tokens_per_kwh",
     "tokens_per_mwh",
-    "usd_per_hour_from_power",
 }
 
 
@@ -47,3 +44,18 @@ def test_importing_energy_loads_no_device_library() -> None:
     code = "import sys, tokenfab.energy; print('pynvml' in sys.modules, 'amdsmi' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_meter_provenance_is_part_of_the_shared_provenance() -> None:
+    from typing import get_args
+
+    from tokenfab.energy.base import METER_PROVENANCES
+    from tokenfab.schemas.types import Provenance
+
+    assert set(get_args(energy.MeterProvenance)) == set(METER_PROVENANCES)
+    assert set(METER_PROVENANCES) < set(get_args(Provenance))
+
+
+def test_no_dollars_in_energy() -> None:
+    """Pricing has one door (tokenfab.cost): nothing in energy computes a $ figure."""
+    assert not [name for name in energy.__all__ if "usd" in name.lower()]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.fakes.energy import FakeClock, proc_stat_text
 
-from tokenfab.energy import MeterUnavailable, ModelledCpuMeter, ModelledTdpMeter, cpu_ticks
+from tokenfab.energy import MeterUnavailable, ModelledCpuMeter, cpu_ticks
 
 START = proc_stat_text(100, 0, 50, 800, 50)  # busy 150, total 1000
 # busy 200+10+70+5+5+10 = 300, idle 840+60 = 900, total 1200; guest 99 already in user
@@ -83,55 +83,6 @@ def test_cpu_meter_unavailable_without_proc_stat(tmp_path: Path) -> None:
 
     with pytest.raises(MeterUnavailable, match="/proc/stat is not readable"):
         ModelledCpuMeter(10.0, 20.0, read_proc_stat=missing)
-
-
-@pytest.mark.parametrize(
-    ("tdp_w", "idle_w", "utilization", "expected_j"),
-    [
-        (700.0, 0.0, 0.5, 700.0),  # 700 W × 0.5 × 2 s
-        (700.0, 100.0, 0.5, 800.0),  # (100 + 600 × 0.5) × 2 s
-        (700.0, 100.0, 0.0, 200.0),  # idle only
-    ],
-)
-def test_tdp_meter_hand_computed(
-    tdp_w: float, idle_w: float, utilization: float, expected_j: float
-) -> None:
-    seen: list[tuple[int, int]] = []
-
-    def mean_utilization(start_ns: int, end_ns: int) -> float:
-        seen.append((start_ns, end_ns))
-        return utilization
-
-    clock = FakeClock()
-    meter = ModelledTdpMeter(tdp_w, mean_utilization, idle_w=idle_w, clock_ns=clock)
-    window = meter.begin()
-    clock.advance_s(2.0)
-    got = meter.end(window)
-    assert got.valid and got.provenance == "modelled"
-    assert got.source == "modelled:gpu-tdp-utilization"
-    assert got.energy_j == pytest.approx(expected_j)
-    assert seen and seen[0][1] - seen[0][0] == 2_000_000_000
-
-
-@pytest.mark.parametrize("utilization", [1.5, -0.1, math.nan])
-def test_tdp_meter_out_of_range_utilization_is_invalid(utilization: float) -> None:
-    clock = FakeClock()
-    meter = ModelledTdpMeter(300.0, lambda s, e: utilization, clock_ns=clock)
-    window = meter.begin()
-    clock.advance_s(1.0)
-    got = meter.end(window)
-    assert not got.valid and got.note is not None and "outside [0, 1]" in got.note
-
-
-def test_tdp_meter_failing_callback_is_invalid() -> None:
-    def broken(start_ns: int, end_ns: int) -> float:
-        raise RuntimeError("no samples")
-
-    clock = FakeClock()
-    meter = ModelledTdpMeter(300.0, broken, clock_ns=clock)
-    window = meter.begin()
-    clock.advance_s(1.0)
-    assert meter.end(window).note == "modelled-tdp meter failed at end: RuntimeError: no samples"
 
 
 @pytest.mark.skipif(not Path("/proc/stat").exists(), reason="needs Linux /proc/stat")
