@@ -6,7 +6,9 @@ One request per line, in any of three shapes::
     {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]}
     {"prompt": "Once upon a time"}
 
-Bad rows are reported with their line numbers and skipped; they never abort the load.
+Bad rows are reported with their line numbers and skipped; they never abort the load. Any file
+gives either requests (plus the bad rows) or one ``DatasetError`` line: binary, non-UTF-8, empty,
+a directory or nested junk included.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from tokenfab.errors import DatasetError
 from tokenfab.workload.tokenizers import DEFAULT_TOKENS_PER_WORD
 
+MAX_TOKENS = 1_000_000  # largest max_tokens a row may ask for (as LengthSpec's clip ceiling)
 OPENAI_ROLES = frozenset({"system", "user", "assistant"})
 SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 _FIX = (
@@ -57,12 +60,28 @@ class _Bad(Exception):
     """A row is unusable; the message is the reason."""
 
 
+def _short(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a reason stays one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _max_tokens(row: dict[str, Any]) -> int | None:
     value = row.get("max_tokens")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Bad(f"max_tokens must be a whole number >= 1 (got {value!r})")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TOKENS:
+        raise _Bad(f"max_tokens must be a whole number from 1 to {MAX_TOKENS} "
+                   f"(got {_short(value)})")
+    return value
+
+
+def _text(value: str, where: str) -> str:
+    """``value`` if it can be sent as UTF-8 (JSON allows lone surrogates such as \\ud800)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Bad(f"{where} is not valid Unicode text (a lone surrogate escape)") from None
     return value
 
 
@@ -82,7 +101,7 @@ def _content_text(content: Any, where: str) -> str:
         raise _Bad(f"{where}: content must be a string")
     if not content.strip():
         raise _Bad(f"{where}: content is empty")
-    return content
+    return _text(content, f"{where}: content")
 
 
 def _from_messages(row: dict[str, Any]) -> DatasetRequest:
@@ -95,8 +114,8 @@ def _from_messages(row: dict[str, Any]) -> DatasetRequest:
         if not isinstance(message, dict) or "role" not in message or "content" not in message:
             raise _Bad(f"{where} needs 'role' and 'content'")
         role = message["role"]
-        if role not in OPENAI_ROLES:
-            raise _Bad(f"{where}: role {role!r} is not one of system, user, assistant")
+        if not isinstance(role, str) or role not in OPENAI_ROLES:
+            raise _Bad(f"{where}: role {_short(role)} is not one of system, user, assistant")
         out.append((role, _content_text(message["content"], where)))
     if not any(role == "user" for role, _ in out):
         raise _Bad("'messages' has no user message")
@@ -113,8 +132,8 @@ def _from_conversations(row: dict[str, Any], tokens_per_word: float) -> DatasetR
         if not isinstance(turn, dict) or "from" not in turn or "value" not in turn:
             raise _Bad(f"{where} needs 'from' and 'value'")
         speaker = turn["from"]
-        if speaker not in SHAREGPT_ROLES:
-            raise _Bad(f"{where}: 'from' {speaker!r} is not one of human, gpt, system")
+        if not isinstance(speaker, str) or speaker not in SHAREGPT_ROLES:
+            raise _Bad(f"{where}: 'from' {_short(speaker)} is not one of human, gpt, system")
         parsed.append((SHAREGPT_ROLES[speaker], turn["value"]))
     last_human = max((i for i, (role, _) in enumerate(parsed) if role == "user"), default=None)
     if last_human is None:
@@ -137,7 +156,8 @@ def _from_prompt(row: dict[str, Any]) -> DatasetRequest:
         raise _Bad("'prompt' must be a string")
     if not prompt.strip():
         raise _Bad("'prompt' is empty")
-    return DatasetRequest(messages=None, prompt=prompt, max_tokens=_max_tokens(row))
+    return DatasetRequest(messages=None, prompt=_text(prompt, "'prompt'"),
+                          max_tokens=_max_tokens(row))
 
 
 def parse_row(line: str, *, tokens_per_word: float = DEFAULT_TOKENS_PER_WORD) -> DatasetRequest:
@@ -151,6 +171,10 @@ def parse_row(line: str, *, tokens_per_word: float = DEFAULT_TOKENS_PER_WORD) ->
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise ValueError(f"invalid JSON ({str(exc).split(';')[0][:80]})") from None
+    except RecursionError:
+        raise ValueError("invalid JSON (nested too deeply)") from None
     if not isinstance(row, dict):
         raise ValueError(f"expected a JSON object, got {type(row).__name__}")
     try:
@@ -174,12 +198,24 @@ def load_dataset(
     unreadable, empty, or has no usable row.
     """
     file = Path(path)
-    if not file.is_file():
+    if file.is_dir():
+        raise DatasetError(f"dataset {file}: is a directory; pass the path to a JSONL file")
+    if not file.exists():
         raise DatasetError(f"dataset {file}: no such file; pass the path to a JSONL file")
+    if not file.is_file():
+        raise DatasetError(f"dataset {file}: not a regular file; pass the path to a JSONL file")
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"dataset {file}: cannot read it ({exc}); {_FIX}") from None
+        data = file.read_bytes()
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise DatasetError(f"dataset {file}: cannot read it ({reason}); {_FIX}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(
+            f"dataset {file}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}; "
+            f"a binary file?); {_FIX}"
+        ) from None
     requests: list[DatasetRequest] = []
     bad_rows: list[BadRow] = []
     seen = 0
