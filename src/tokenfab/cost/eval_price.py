@@ -8,24 +8,15 @@ The server was busy serving the evaluation for its whole wall time, so
 
 ``wall_s`` and the token counts are measured; ``usd_per_hour`` and ``utilization`` are assumed
 (a TCO profile), so every price here is "measured time × assumed price". Dividing by
-utilization matches :func:`tokenfab.cost.tco.usd_per_mtok`: idle hours are paid for too.
+utilization matches :func:`tokenfab.cost.price.usd_per_mtok`: idle hours are paid for too.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from tokenfab.cost.attribution import point_cost_usd
+from tokenfab.schemas.evaluate import EvalCost
 
-
-class EvalCost(BaseModel):
-    """The priced evaluation; ``note`` says why a figure is missing."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    usd_per_hour: float
-    cost_usd: float
-    usd_per_correct: float | None
-    usd_per_mtok_output: float | None
-    note: str | None = None
+__all__ = ["EvalCost", "price_eval"]
 
 
 def price_eval(usd_per_hour: float, wall_s: float, correct: int, output_tokens: int,
@@ -33,7 +24,7 @@ def price_eval(usd_per_hour: float, wall_s: float, correct: int, output_tokens: 
     """cost_usd = usd_per_hour × wall_s / 3600 / utilization; see the module docstring."""
     if usd_per_hour < 0 or wall_s < 0 or not 0 < utilization <= 1:
         raise ValueError("usd_per_hour and wall_s must be >= 0 and utilization in (0, 1]")
-    cost = usd_per_hour * wall_s / 3600.0 / utilization
+    cost = point_cost_usd(usd_per_hour, wall_s, utilization)
     notes = []
     if correct <= 0:
         notes.append("no correct answers, so no $/correct answer")
