@@ -190,7 +190,7 @@ def find_accelerator(name: str,
     for acc in entries.values():
         if wanted in {acc.key.lower(), acc.name.lower(), *(a.lower() for a in acc.aliases)}:
             return acc
-    raise ConfigError(f"unknown hardware '{name}'; known: {', '.join(entries)}")
+    raise ConfigError(f"unknown hardware {name!r}; known: {', '.join(entries)}")
 
 
 def _join_or(items: list[str]) -> str:

@@ -111,6 +111,7 @@ CASES: list[tuple[list[str], list[str]]] = [
     # hardware
     (["hardware", "show", "nope"], ["nope", "known"]),
     (["hardware", "show", ""], ["unknown hardware"]),
+    (["hardware", "show", "a\nb"], ["unknown hardware 'a\\nb'"]),
     (["hardware", "list", "--catalog", "adir"], ["adir"]),
     (["hardware", "list", "--catalog", "missing.toml"], ["missing.toml"]),
     (["hardware", "list", "--catalog", "latin1.toml"], ["latin1.toml", "utf-8"]),
