@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -12,21 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from tokenfab.cli.cost_options import build_profile, tco_options
-from tokenfab.cost.tco import hourly_cost
-from tokenfab.errors import ConfigError
-from tokenfab.quality import (
-    EvalCost,
-    EvalResult,
-    TaskSet,
-    eval_json,
-    evaluate,
-    load_tasks,
-    price_eval,
-)
-from tokenfab.quality.fewshot import PROMPT_STYLES, PromptStyle
+from tokenfab.cli.flags import validated
+from tokenfab.cli.output import check_writable, write_output
 from tokenfab.quality.tasks import SHIPPED_SETS
 from tokenfab.report.console import make_console
-from tokenfab.session.loop import run_async
+from tokenfab.schemas.evaluate import PROMPT_STYLES, EvalConfig, EvalReport, PromptStyle
+from tokenfab.session.evaluate import run_eval
+
+EVAL_FLAGS = {"timeout_s": "--timeout"}
 
 
 @click.command("eval")
@@ -62,73 +53,23 @@ def eval_cmd(url: str | None, model: str | None, api_key: str | None, tasks_spec
              model_file: str | None, style: PromptStyle, shots: int, hourly_usd: float | None,
              json_path: str | None, **flags: Any) -> None:
     """Score a model on generated tasks with checkable answers; price each correct answer."""
-    for name, v in (("--limit", limit), ("--concurrency", concurrency),
-                    ("--max-tokens", max_tokens)):
-        if v is not None and v < 1:
-            raise ConfigError(f"{name} must be >= 1 (got {v})")
-    if timeout_s <= 0:
-        raise ConfigError(f"--timeout must be > 0 (got {timeout_s:g})")
-    if shots < 0:
-        raise ConfigError(f"--shots must be >= 0 (got {shots})")
-    if url is not None and model is None:
-        raise ConfigError("--url needs --model NAME (the model the server serves)")
-    if url is not None and model_file is not None:
-        raise ConfigError("--model-file starts the embedded engine; drop it or drop --url")
-    embedded = None
-    if url is None:
-        from tokenfab.engines.embedded import embedded_model
-
-        embedded = embedded_model(model)  # one-line error for an unknown name, before any work
     profile = build_profile(hourly_usd=hourly_usd, **flags)
-    taskset = load_tasks(tasks_spec).limited(limit)
-    if not taskset.tasks:
-        raise ConfigError(f"--tasks {tasks_spec}: nothing to run")
-    quiet = json_path == "-"
+    config = validated(EvalConfig, EVAL_FLAGS, url=url, model=model, api_key=api_key,
+                       tasks=tasks_spec, limit=limit, concurrency=concurrency,
+                       max_tokens=max_tokens, timeout_s=timeout_s, model_file=model_file,
+                       style=style, shots=shots, profile=profile)
+    check_writable(json_path, "--json")
     err = make_console(stderr=True)
-    for b in taskset.bad_rows:
-        err.print(f"skipped {b.source} line {b.line}: {b.error}", highlight=False)
-
-    async def _go(target_url: str, name: str) -> EvalResult:
-        return await evaluate(target_url, name, taskset.tasks, concurrency=concurrency,
-                              max_tokens=max_tokens, timeout_s=timeout_s, api_key=api_key,
-                              style=style, shots=shots)
-
-    if embedded is None:
-        assert url is not None and model is not None
-        target = {"kind": "openai", "url": url}
-        result = run_async(_go(url, model))
-    else:
-        from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
-
-        settings = EngineSettings.for_model(embedded, Path(model_file) if model_file else None,
-                                            parallel_slots=concurrency,
-                                            ctx_per_slot=1024 + max_tokens)
-        what = (f"{model_file} (as {embedded.display})" if model_file
-                else f"{embedded.display} {embedded.shipped_type}")
-        err.print(f"tokenfab eval: starting llama-server with {what}…", highlight=False)
-        with LlamaServer(settings) as server:
-            err.print(f"  engine ready at {server.url} (llama.cpp {server.version}); "
-                      f"{len(taskset.tasks)} items, {concurrency} in flight", highlight=False)
-            target = {"kind": "llama.cpp llama-server", "url": server.url,
-                      "version": server.version, "embedded_model": embedded.key,
-                      "model_file": str(settings.model_path)}
-            result = run_async(_go(server.url, settings.alias))
-    cost: EvalCost | None = None
-    if profile is not None:
-        o = result.overall
-        cost = price_eval(hourly_cost(profile).usd_per_hour, result.wall_s, o.correct,
-                          o.tokens.output, profile.utilization)
-    doc = eval_json(result, cost, taskset.bad_rows, target=target,
-                    profile=profile.name if profile else None)
-    doc["prompt"] = {"style": style, "shots": shots if style == "fewshot" else 0}
-    print_eval(result, cost, taskset, make_console(stderr=quiet))
+    report = run_eval(config, progress=lambda m: err.print(m, highlight=False))
+    print_eval(report, make_console(stderr=json_path == "-"))
     if json_path:
-        _write(doc, json_path)
+        write_output(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False) + "\n",
+                     json_path, "--json")
 
 
-def print_eval(result: EvalResult, cost: EvalCost | None, taskset: TaskSet,
-               console: Console) -> None:
+def print_eval(report: EvalReport, console: Console) -> None:
     """One row per task set, a total row, then empties, errors and prices in words."""
+    result, cost = report.result, report.cost
     table = Table(title=f"tokenfab eval: {result.model}", title_justify="left")
     for col in ("set", "n", "correct", "accuracy", "empty", "errors", "in tok", "out tok"):
         table.add_column(col, justify="left" if col == "set" else "right")
@@ -144,8 +85,8 @@ def print_eval(result: EvalResult, cost: EvalCost | None, taskset: TaskSet,
     if result.errors:
         errs = ", ".join(f"{k} ×{v}" for k, v in result.errors.items())
         console.print(f"{o.errored} requests failed (scored wrong): {errs}", highlight=False)
-    if taskset.bad_rows:
-        console.print(f"{len(taskset.bad_rows)} malformed rows skipped", highlight=False)
+    if report.bad_rows:
+        console.print(f"{len(report.bad_rows)} malformed rows skipped", highlight=False)
     line = f"wall {result.wall_s:.1f} s (measured)"
     if o.tokens.reasoning:
         line += f"; {o.tokens.reasoning:,} reasoning tokens"
@@ -160,16 +101,3 @@ def print_eval(result: EvalResult, cost: EvalCost | None, taskset: TaskSet,
                       f"{per_correct}; $/1M output tokens: {per_mtok}", highlight=False)
         if cost.note:
             console.print(cost.note, highlight=False)
-
-
-def _write(doc: dict[str, Any], path: str) -> None:
-    text = json.dumps(doc, indent=2, ensure_ascii=False)
-    if path == "-":
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-        return
-    try:
-        Path(path).write_text(text + "\n")
-    except OSError as exc:
-        raise ConfigError(f"--json {path}: cannot write ({exc.strerror}); "
-                          "pick a writable path") from None

@@ -1,20 +1,22 @@
-"""``tokenfab speculate``: does speculative decoding make tokens cheaper on this engine?"""
+"""``tokenfab speculate``: does speculative decoding make tokens cheaper on this engine?
+Parses flags into a :class:`SpeculateConfig`, calls :func:`tokenfab.session.speculate
+.speculate`, prints."""
 
 from __future__ import annotations
 
 import json
-import sys
-from dataclasses import asdict
 
 import click
+from rich.console import Console
 from rich.table import Table
 
-from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, embedded_model
-from tokenfab.errors import ConfigError
-from tokenfab.quant.speculate import SpecConfig, run_speculation
-from tokenfab.quant.variants import make_variants
+from tokenfab.cli.flags import validated
+from tokenfab.cli.output import check_writable, write_output
+from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED
 from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num, usd
+from tokenfab.schemas.speculate import SpeculateConfig, SpeculateResult
+from tokenfab.session.speculate import speculate
 
 
 @click.command("speculate")
@@ -32,41 +34,24 @@ from tokenfab.report.fmt import num, usd
 def speculate_cmd(model_key: str, n: int, max_tokens: int, draft: str, draft_max: int,
                   hourly_usd: float, json_path: str | None) -> None:
     """Prompt lookup and draft-model decoding vs plain decoding, on copy and free workloads."""
-    if n < 1 or max_tokens < 8 or draft_max < 1:
-        raise ConfigError("--requests >= 1, --max-tokens >= 8 and --draft-max >= 1 are needed")
-    if hourly_usd < 0:
-        raise ConfigError(f"--hourly-usd must be >= 0 (got {hourly_usd:g})")
-    model = embedded_model(model_key)
-    configs = [SpecConfig("none", ("--spec-type", "none")),
-               SpecConfig("prompt-lookup", ("--spec-type", "ngram-simple",
-                                            "--spec-draft-n-max", str(draft_max)))]
-    if draft:
-        path = make_variants([draft], model=model)[0].path
-        configs.append(SpecConfig(f"draft-{draft}", ("--spec-type", "draft-simple",
-                                                     "--spec-draft-model", str(path),
-                                                     "--spec-draft-n-max", str(draft_max))))
+    config = validated(SpeculateConfig, model=model_key, requests=n, max_tokens=max_tokens,
+                       draft=draft, draft_max=draft_max, hourly_usd=hourly_usd)
+    check_writable(json_path, "--json")
     err = make_console(stderr=True)
-    rows = run_speculation(configs, n=n, max_tokens=max_tokens, usd_per_hour=hourly_usd,
-                           progress=lambda m: err.print(f"speculate: {m}", highlight=False),
-                           model=model)
-    table = Table(title=f"Speculative decoding economics ({model.display} "
-                        f"{model.shipped_type}, llama.cpp CPU)",
-                  header_style="bold cyan")
+    result = speculate(config, progress=lambda m: err.print(f"speculate: {m}", highlight=False))
+    print_speculation(result, make_console(stderr=json_path == "-"))
+    if json_path:
+        write_output(json.dumps(result.to_json_dict(), indent=2) + "\n", json_path, "--json")
+
+
+def print_speculation(result: SpeculateResult, console: Console) -> None:
+    table = Table(title=f"Speculative decoding economics ({result.model_display}, "
+                        "llama.cpp CPU)", header_style="bold cyan")
     for col in ("config", "workload", "decode tok/s", "acceptance", "speed-up", "$/1M out"):
         table.add_column(col, justify="left" if col in ("config", "workload") else "right")
-    for r in rows:
+    for r in result.rows:
         table.add_row(r.config, r.workload, num(r.decode_tok_s),
                       f"{r.acceptance:.0%}" if r.acceptance is not None else "-",
                       f"{r.speedup:.2f}×" if r.speedup is not None else "-",
                       usd(r.usd_per_mtok_output))
-    make_console(stderr=json_path == "-").print(table)
-    doc = {"schema": "tokenfab.speculate/1", "model": model.key, "usd_per_hour": hourly_usd,
-           "provenance": {"decode_tok_s": "measured (server timings)",
-                          "acceptance": "measured (server timings)",
-                          "usd_per_mtok_output": "assumed price / measured speed"},
-           "rows": [asdict(r) for r in rows]}
-    if json_path == "-":
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-    elif json_path:
-        with open(json_path, "w") as f:
-            f.write(json.dumps(doc, indent=2) + "\n")
+    console.print(table)

@@ -9,7 +9,6 @@ compiled for. About 8-15 minutes on 2 cores, once.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
@@ -20,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from tokenfab.errors import EngineError
+from tokenfab.hashing import sha256_file, sha256_text
 
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 LLAMA_CPP_PYTHON_SHA256 = "832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
@@ -46,7 +46,7 @@ def cpu_key() -> str:
                 break
     except OSError:
         pass
-    digest = hashlib.sha256(flags.encode()).hexdigest()[:10]
+    digest = sha256_text(flags)[:10]
     return f"{platform.machine()}-{digest}"
 
 
@@ -65,14 +65,6 @@ def find_tool(name: str) -> Path | None:
             return c
     found = shutil.which(name)
     return Path(found) if found else None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _run(cmd: list[str], log: Path, cwd: Path | None = None) -> None:
@@ -98,7 +90,7 @@ def fetch_source(work: Path, log: Path) -> Path:
              f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}", "-d", str(sdist_dir)],
             log,
         )
-    digest = _sha256(sdist)
+    digest = sha256_file(sdist)
     pinned = os.environ.get("TOKENFAB_LLAMA_SDIST_SHA256", LLAMA_CPP_PYTHON_SHA256)
     if digest != pinned:
         sdist.unlink()

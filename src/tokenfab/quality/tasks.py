@@ -105,11 +105,11 @@ def shipped_text(name: str) -> str:
     return resources.files("tokenfab.quality").joinpath("data", f"{name}.jsonl").read_text()
 
 
-def load_tasks(spec: str) -> TaskSet:
+def load_tasks(spec: str, flag: str = "--tasks") -> TaskSet:
     """``arithmetic,format`` | ``all`` | a path to a JSONL file -> tasks and skipped rows.
 
     An unknown set name raises :class:`ConfigError` listing the shipped sets; a file with no
-    valid rows raises :class:`DatasetError`.
+    valid rows raises :class:`DatasetError`. Messages name ``flag``.
     """
     spec = spec.strip()
     path = Path(spec)
@@ -117,24 +117,25 @@ def load_tasks(spec: str) -> TaskSet:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise DatasetError(f"--tasks {spec}: cannot read ({exc.strerror}); give a JSONL "
+            raise DatasetError(f"{flag} {spec}: cannot read ({exc.strerror}); give a JSONL "
                                "file or set names") from None
         except UnicodeDecodeError:
-            raise DatasetError(f"--tasks {spec}: not UTF-8 text (a binary file?); give a "
+            raise DatasetError(f"{flag} {spec}: not UTF-8 text (a binary file?); give a "
                                "JSONL file, one task object per line") from None
         out = parse_jsonl(text, str(path))
         if not out.tasks:
             what = (f"no valid rows ({len(out.bad_rows)} bad)" if out.bad_rows
                     else "the file is empty")
-            raise DatasetError(f"--tasks {spec}: {what}; "
+            raise DatasetError(f"{flag} {spec}: {what}; "
                                'each line needs {"id", "task", "prompt", "answer", "check"}')
         return out
     names = list(SHIPPED_SETS) if spec == "all" else [s.strip() for s in spec.split(",")]
     names = [n for n in names if n]
     unknown = [n for n in names if n not in SHIPPED_SETS]
     if unknown or not names:
-        raise ConfigError(f"unknown task set {', '.join(unknown) or repr(spec)}; choose from "
-                          f"{', '.join(SHIPPED_SETS)}, all, or a path to a .jsonl file")
+        raise ConfigError(f"{flag}: unknown task set {', '.join(unknown) or repr(spec)}; "
+                          f"choose from {', '.join(SHIPPED_SETS)}, all, or a path to a .jsonl "
+                          "file")
     tasks: list[Task] = []
     bad: list[BadRow] = []
     for name in dict.fromkeys(names):

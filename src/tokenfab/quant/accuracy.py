@@ -7,24 +7,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tokenfab.engines.embedded import embedded_model
-from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
-from tokenfab.quality import evaluate, load_tasks
-from tokenfab.quality.fewshot import PromptStyle
+from tokenfab.engines.lifecycle import EngineSettings, serving
+from tokenfab.quality import Task, evaluate
 from tokenfab.quant.models import Variant
+from tokenfab.schemas.evaluate import PromptStyle
 from tokenfab.session.loop import run_async
 
 
-def variant_accuracy(variants: Sequence[Variant], tasks_spec: str, limit: int | None,
+def variant_accuracy(variants: Sequence[Variant], tasks: list[Task],
                      progress: Callable[[str], None] | None = None,
                      style: PromptStyle = "chat") -> dict[tuple[str, str], float]:
     """accuracy[(model, quant_type)] = correct / n on the same task items for every variant."""
-    tasks = load_tasks(tasks_spec).limited(limit).tasks
     out: dict[tuple[str, str], float] = {}
     for v in variants:
         settings = EngineSettings.for_model(embedded_model(v.model), Path(v.path),
                                             parallel_slots=4, ctx_per_slot=1024)
-        with LlamaServer(settings) as server:
-            result = run_async(evaluate(server.url, settings.alias, tasks, concurrency=4,
+        with serving(settings) as served:
+            result = run_async(evaluate(served.url, served.alias, tasks, concurrency=4,
                                         timeout_s=120, style=style))
         out[(v.model, v.quant_type)] = result.overall.accuracy
         if progress is not None:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tokenfab.energy import probe_meter
 from tokenfab.engines.build import cache_root, find_tool
 from tokenfab.engines.embedded import embedded_model
-from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
+from tokenfab.engines.lifecycle import EngineSettings, serving
 from tokenfab.errors import EngineError
 from tokenfab.quant.models import REFERENCE_TYPE, Measurement, Variant
 from tokenfab.quant.parse import (
@@ -139,13 +139,15 @@ def resident_bytes(variant: Variant, s: MeasureSettings) -> int | None:
     """VmRSS of llama-server serving this file after one 8-token completion."""
     settings = EngineSettings.for_model(embedded_model(variant.model), Path(variant.path),
                                         parallel_slots=1, ctx_per_slot=512, threads=s.threads)
-    with LlamaServer(settings) as server:
+    with serving(settings) as served:
         with httpx.Client(timeout=60.0) as client:
-            client.post(f"{server.url}/v1/completions",
+            client.post(f"{served.url}/v1/completions",
                         json={"prompt": "The quick brown fox", "max_tokens": 8})
-        assert server.proc is not None
+        proc = served.server.proc
+        if proc is None:
+            return None
         try:
-            return parse_vm_rss_bytes(Path(f"/proc/{server.proc.pid}/status").read_text())
+            return parse_vm_rss_bytes(Path(f"/proc/{proc.pid}/status").read_text())
         except OSError:
             return None
 

@@ -8,13 +8,13 @@ file threw away: it only changes the storage format and so the speed; re-quantiz
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from tokenfab.schemas.quantize import DEFAULT_MODEL_KEY, QuantRow
+from tokenfab.schemas.types import Provenance
 
 SHIPPED_TYPE = "Q4_1"  # SmolLM2's shipped precision: the default model's
 REFERENCE_TYPE = "F16"
-DEFAULT_MODEL_KEY = "smollm2-135m"
 
 
 def requant_note(shipped_type: str = SHIPPED_TYPE) -> str:
@@ -34,7 +34,9 @@ REQUANT_NOTE = requant_note()
 SHIPPED_NOTE = shipped_note()
 REFERENCE_NOTE = reference_note()
 
-Provenance = Literal["measured", "modelled", "assumed"]
+__all__ = ["DEFAULT_MODEL_KEY", "REFERENCE_NOTE", "REFERENCE_TYPE", "REQUANT_NOTE", "SHIPPED_NOTE",
+           "SHIPPED_TYPE", "Measurement", "Provenance", "QuantRow", "Variant", "reference_note",
+           "requant_note", "shipped_note"]
 
 
 class Variant(BaseModel):
@@ -67,24 +69,3 @@ class Measurement(BaseModel):
     avg_power_w: float | None = Field(
         description="modelled CPU power over the decode benchmark, watts (provenance modelled)")
     decode_s: float = Field(ge=0, description="wall time of the metered decode run, seconds")
-
-
-class QuantRow(BaseModel):
-    """One line of the seed-style table; None renders as "-"."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    model: str = DEFAULT_MODEL_KEY
-    precision: str
-    file_mb: float
-    rss_mb: float | None
-    decode_tok_per_s: float | None
-    prefill_tok_per_s: float | None
-    j_per_token: float | None
-    usd_per_mtok_output: float | None
-    ppl: float | None
-    ppl_err: float | None
-    kld: float | None
-    accuracy: float | None
-    derived_from: str
-    note: str

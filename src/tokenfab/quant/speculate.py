@@ -22,7 +22,9 @@ import httpx
 
 from tokenfab.cost.price import usd_per_mtok
 from tokenfab.engines.embedded import EmbeddedModel, embedded_model
-from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
+from tokenfab.engines.lifecycle import EngineSettings, serving
+from tokenfab.errors import EngineError
+from tokenfab.schemas.speculate import CTX_TOKENS, SpecRow
 from tokenfab.workload.corpus import corpus_text
 
 WORKLOADS = ("copy", "free")
@@ -32,23 +34,15 @@ FREE_PROMPTS = (
     "Explain to a child why the sky changes colour at sunset.",
     "Write a letter from a traveller to a friend back home.",
 )
+WorkloadStats = tuple[int, float, int, int]  # (requests, decode tok/s, drafted, accepted)
 
 
 @dataclass(frozen=True)
 class SpecConfig:
+    """One way of serving: a name and the llama-server arguments that select it."""
+
     name: str
     args: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SpecRow:
-    config: str
-    workload: str
-    requests: int
-    decode_tok_s: float
-    acceptance: float | None
-    speedup: float | None
-    usd_per_mtok_output: float | None
 
 
 def copy_prompts(n: int, words: int = 60) -> list[str]:
@@ -65,34 +59,58 @@ def prompts_for(workload: str, n: int) -> list[str]:
     return [FREE_PROMPTS[i % len(FREE_PROMPTS)] for i in range(n)]
 
 
-def measure_config(cfg: SpecConfig, workloads: tuple[str, ...], n: int, max_tokens: int,
-                   model_path: Path | None, model: EmbeddedModel | None = None
-                   ) -> dict[str, tuple[int, float, int, int]]:
-    """Per workload: (requests, decode tok/s, draft_n, draft_n_accepted)."""
-    out: dict[str, tuple[int, float, int, int]] = {}
-    settings = EngineSettings.for_model(model or embedded_model(None), model_path,
-                                        parallel_slots=1, ctx_per_slot=1024,
-                                        extra_args=list(cfg.args))
-    with LlamaServer(settings) as srv, httpx.Client(timeout=120) as client:
-        for wl in workloads:
-            pred_n = 0
-            pred_ms = 0.0
-            drafted = accepted = 0
-            for prompt in prompts_for(wl, n):
-                r = client.post(f"{srv.url}/v1/chat/completions",
+def measure_workloads(client: httpx.Client, url: str, workloads: tuple[str, ...], n: int,
+                      max_tokens: int, config: str = "") -> dict[str, WorkloadStats]:
+    """Per workload, ``n`` requests one at a time: (requests, decode tok/s, draft_n,
+    draft_n_accepted) from the server's timings. A 4xx/5xx or a dead server -> one line."""
+    out: dict[str, WorkloadStats] = {}
+    for wl in workloads:
+        pred_n = 0
+        pred_ms = 0.0
+        drafted = accepted = 0
+        for prompt in prompts_for(wl, n):
+            try:
+                r = client.post(f"{url}/v1/chat/completions",
                                 json={"messages": [{"role": "user", "content": prompt}],
                                       "max_tokens": max_tokens, "temperature": 0, "seed": 0})
                 r.raise_for_status()
-                t = r.json().get("timings", {})
-                pred_n += int(t.get("predicted_n", 0))
-                pred_ms += float(t.get("predicted_ms", 0.0))
-                drafted += int(t.get("draft_n", 0))
-                accepted += int(t.get("draft_n_accepted", 0))
-            out[wl] = (n, pred_n / pred_ms * 1000 if pred_ms > 0 else 0.0, drafted, accepted)
+                body = r.json()
+            except httpx.HTTPStatusError as exc:
+                code = exc.response.status_code
+                fix = ("lower --max-tokens (prompt + reply must fit the "
+                       f"{CTX_TOKENS}-token context) or --draft-max"
+                       if code < 500 else "see the llama-server log; try another --draft")
+                raise EngineError(f"llama-server answered HTTP {code} to a {wl} request "
+                                  f"({config or 'speculate'}): "
+                                  f"{exc.response.text[:120].strip()!r}; {fix}") from None
+            except httpx.HTTPError as exc:
+                raise EngineError(f"llama-server stopped answering during the {wl} workload "
+                                  f"({config or 'speculate'}: {type(exc).__name__}); "
+                                  "see the llama-server log") from None
+            except ValueError:
+                raise EngineError(f"llama-server sent a reply that is not JSON during the {wl} "
+                                  "workload; see the llama-server log") from None
+            t = body.get("timings", {}) if isinstance(body, dict) else {}
+            pred_n += int(t.get("predicted_n", 0))
+            pred_ms += float(t.get("predicted_ms", 0.0))
+            drafted += int(t.get("draft_n", 0))
+            accepted += int(t.get("draft_n_accepted", 0))
+        out[wl] = (n, pred_n / pred_ms * 1000 if pred_ms > 0 else 0.0, drafted, accepted)
     return out
 
 
-def rows_of(results: dict[str, dict[str, tuple[int, float, int, int]]],
+def measure_config(cfg: SpecConfig, workloads: tuple[str, ...], n: int, max_tokens: int,
+                   model_path: Path | None, model: EmbeddedModel | None = None
+                   ) -> dict[str, WorkloadStats]:
+    """Serve the model with ``cfg``'s arguments (one slot) and measure every workload."""
+    settings = EngineSettings.for_model(model or embedded_model(None), model_path,
+                                        parallel_slots=1, ctx_per_slot=CTX_TOKENS,
+                                        extra_args=list(cfg.args))
+    with serving(settings) as served, httpx.Client(timeout=120) as client:
+        return measure_workloads(client, served.url, workloads, n, max_tokens, cfg.name)
+
+
+def rows_of(results: dict[str, dict[str, WorkloadStats]],
             usd_per_hour: float) -> list[SpecRow]:
     """Pure: speed-up against the ``none`` configuration of the same workload."""
     rows = []
@@ -110,7 +128,7 @@ def rows_of(results: dict[str, dict[str, tuple[int, float, int, int]]],
 def run_speculation(configs: list[SpecConfig], *, n: int, max_tokens: int, usd_per_hour: float,
                     progress: Callable[[str], None] | None = None,
                     model: EmbeddedModel | None = None) -> list[SpecRow]:
-    results = {}
+    results: dict[str, dict[str, WorkloadStats]] = {}
     for cfg in configs:
         if progress is not None:
             progress(f"measuring {cfg.name}")

@@ -33,8 +33,9 @@ from tokenfab.quant.models import (
     reference_note,
     requant_note,
 )
+from tokenfab.schemas.quantize import SCHEMA_ID
 
-SCHEMA = "tokenfab.quantize/2"
+SCHEMA = SCHEMA_ID
 CROSS_MODEL_NOTE = ("PPL and KL compare precisions of one model (tokenizers differ across "
                     "models); compare models by accuracy, speed and price.")
 BYTES_PER_MB = 1e6

@@ -8,7 +8,6 @@ Q8_0) cannot regain precision, it only changes format and speed; going DOWN comp
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from tokenfab.engines.build import cache_root, find_tool
 from tokenfab.engines.embedded import EmbeddedModel, embedded_model
 from tokenfab.errors import ConfigError, EngineError
+from tokenfab.hashing import sha256_file
 from tokenfab.quant.models import SHIPPED_TYPE, Variant, requant_note, shipped_note
 
 # precision label -> llama-quantize type name, highest precision first
@@ -70,15 +70,6 @@ def variant_note(quant_type: str, shipped_type: str = SHIPPED_TYPE) -> str:
     return f"{requant_note(shipped_type)} (errors compound)"
 
 
-def source_digest(path: Path) -> str:
-    """sha256 of the source GGUF (the cache key)."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _quantize(tool: Path, source: Path, out: Path, llama_type: str) -> None:
     log = out.with_suffix(".log")
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
@@ -121,7 +112,7 @@ def make_variants(types: list[str], out_dir: Path | None = None,
         if name == shipped:
             path = src
         else:
-            key = key or source_digest(src)[:16]
+            key = key or sha256_file(src)[:16]
             path = directory / f"{key}-{name}.gguf"
             if not path.is_file():
                 tool = find_tool("llama-quantize")

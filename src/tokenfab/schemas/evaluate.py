@@ -11,8 +11,9 @@ from.
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tokenfab.schemas.cost import TcoProfile
 
@@ -138,13 +139,36 @@ class EvalConfig(BaseModel):
     api_key: str | None = Field(None, description="--api-key: bearer token for --url")
     tasks: str = Field("all", description="--tasks: set names, 'all' or a JSONL file")
     limit: int | None = Field(None, ge=1, description="--limit: first N items of each set")
-    concurrency: int = Field(4, ge=1, description="--concurrency: requests in flight")
-    max_tokens: int = Field(64, ge=1, description="--max-tokens: reply length cap per item")
+    concurrency: int = Field(4, ge=1, le=256, description="--concurrency: requests in flight")
+    max_tokens: int = Field(64, ge=1, le=32768,
+                            description="--max-tokens: reply length cap per item")
     timeout_s: float = Field(120.0, gt=0, allow_inf_nan=False, description="--timeout, s")
     model_file: str | None = Field(None, description="--model-file: GGUF to serve instead")
     style: PromptStyle = Field("chat", description="--style: chat or fewshot")
     shots: int = Field(3, ge=0, le=32, description="--shots: solved examples (fewshot)")
     profile: TcoProfile | None = Field(None, description="what an hour of serving costs")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            parts = urlsplit(v)
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError as exc:
+            raise ValueError(f"--url {v!r}: {exc}; give http(s)://host:port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"--url {v!r}: give http(s)://host:port")
+        return v
+
+    @field_validator("api_key")
+    @classmethod
+    def _api_key(cls, v: str | None) -> str | None:
+        if v is not None and not (v.isascii() and v.isprintable()):
+            raise ValueError("--api-key: a bearer token is printable ASCII; check what was "
+                             "pasted")
+        return v
 
     @model_validator(mode="after")
     def _target(self) -> EvalConfig:

@@ -1,25 +1,88 @@
-"""``tokenfab quantize`` rejects bad flags with one-line ConfigErrors before any tool runs."""
+"""``tokenfab quantize`` and ``tokenfab speculate`` reject every bad flag in one line before
+any llama.cpp tool or engine runs (none is built here: a flag that slipped through would
+surface as a build error naming neither the flag nor the value)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from tokenfab.cli.main import main
 from tokenfab.cli.quantize import quantize_cmd
-from tokenfab.errors import ConfigError
+
+TYPES = "F16, Q8_0, Q4_1, Q4_K, Q4_0, Q3_K, Q2_K"
 
 
-@pytest.mark.parametrize(
-    ("args", "needle"),
-    [(["--types", "Q5_K"], "choose from F16, Q8_0, Q4_1, Q4_K, Q4_0, Q3_K, Q2_K"),
-     (["--types", ","], "--types is empty"),
-     (["--hourly-usd", "-1"], "--hourly-usd -1: must be >= 0")],
-)
-def test_bad_flags(args: list[str], needle: str) -> None:
-    result = CliRunner().invoke(quantize_cmd, args, standalone_mode=False)
-    assert isinstance(result.exception, ConfigError)
-    msg = str(result.exception)
-    assert needle in msg and "\n" not in msg
+@pytest.fixture(autouse=True)
+def no_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("TOKENFAB_LLAMA_BIN_DIR", str(tmp_path / "no-bin"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "binary.bin").write_bytes(bytes(range(256)))
+    yield tmp_path
+
+
+def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    assert exc.value.code not in (0, None)
+    assert "Traceback" not in out + err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("tokenfab: error:"), err
+    return lines[0]
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--types", "bogus"], f"--types bogus: unsupported; choose from {TYPES}"),
+    (["--types", "Q5_K"], f"choose from {TYPES}"),
+    (["--types", ","], "--types is empty"),
+    (["--model", "nope"], "'nope' is not an embedded model; choose from smollm2-135m"),
+    (["--model", "smollm2-135m,llama-70b"], "choose from smollm2-135m, gemma3-270m"),
+    (["--model", ","], "--model is empty"),
+    (["--hourly-usd", "-1"], "--hourly-usd: input should be greater than or equal to 0"),
+    (["--hourly-usd", "nan"], "--hourly-usd: input should be a finite number"),
+    (["--chunks", "0"], "--chunks: input should be greater than or equal to 1"),
+    (["--chunks", "101"], "--chunks: input should be less than or equal to 100"),
+    (["--ctx", "8"], "--ctx: input should be greater than or equal to 16"),
+    (["--ctx", "100000"], "--ctx: input should be less than or equal to 4096"),
+    (["--chunks", "1", "--ctx", "16"], "scores 7 tokens; llama-perplexity reports KL"),
+    (["--threads", "0"], "--threads: input should be greater than or equal to 1"),
+    (["--eval-tasks", "bogus"], "--eval-tasks: unknown task set bogus"),
+    (["--eval-tasks", "binary.bin"], "--eval-tasks binary.bin: not UTF-8 text"),
+    (["--eval-tasks", "arithmetic", "--eval-limit", "0"], "--eval-limit: input should be"),
+    (["--eval-style", "zero"], "'zero' is not one of 'chat', 'fewshot'"),
+    (["--json", "/nonexistent/q.json"], "--json /nonexistent/q.json: cannot write"),
+    (["--markdown", "/nonexistent/q.md"], "--markdown /nonexistent/q.md: cannot write"),
+])
+def test_quantize_bad_flag_is_one_line(args: list[str], needle: str, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert needle in one_line_error(["quantize", *args], capsys)
+    assert not (tmp_path / "cache").exists()  # nothing was built or cached
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--draft-max", "0"], "--draft-max: input should be greater than or equal to 1 (got 0)"),
+    (["--draft-max", "1000"], "--draft-max: input should be less than or equal to 64"),
+    (["--requests", "0"], "--requests: input should be greater than or equal to 1"),
+    (["--max-tokens", "7"], "--max-tokens: input should be greater than or equal to 8"),
+    (["--max-tokens", "5000"], "--max-tokens: input should be less than or equal to 768"),
+    (["--hourly-usd", "-1"], "--hourly-usd: input should be greater than or equal to 0"),
+    (["--hourly-usd", "inf"], "--hourly-usd: input should be a finite number"),
+    (["--model", "nope"], "'nope' is not an embedded model"),
+    (["--draft", "bogus"], f"--draft bogus: unsupported; choose from {TYPES}"),
+    (["--draft", "Q4_0,Q2_K"], "--draft Q4_0,Q2_K: give one precision"),
+    (["--json", "/nonexistent/s.json"], "--json /nonexistent/s.json: cannot write"),
+])
+def test_speculate_bad_flag_is_one_line(args: list[str], needle: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert needle in one_line_error(["speculate", *args], capsys)
+    assert not (tmp_path / "cache").exists()
 
 
 def test_help_names_the_honesty_note() -> None:

@@ -128,3 +128,4 @@ def test_an_unwritable_state_stops_before_the_first_trial(tmp_path: Path) -> Non
     with pytest.raises(ConfigError, match="cannot write"):
         tune(cfg, run_trial=fake)
     assert fake.seen == []
+
