@@ -117,11 +117,91 @@ def test_kill_9_keeps_every_completed_record(db: Path) -> None:
     with Store(f"sqlite:///{db}") as store:
         run = store.list_runs()[0]
         recs = store.records(run.run_id)
-    assert run.status == "running"  # never finished
+    # it never wrote its end; its process is gone, so it is shown as interrupted, not running
+    assert (run.stored_status, run.status) == ("running", "interrupted")
     assert len(recs) >= seen  # nothing that was committed before the kill is gone
     assert all(r.ok and r.output_tokens == 10 for r in recs)
     show = tokenfab("runs", "show", run.run_id, db=db)
     assert show.returncode == 0 and "recomputed" in show.stdout
+    assert "interrupted" in show.stdout and "running" not in show.stdout
+    listing = tokenfab("runs", "list", db=db)
+    assert "interrupted" in listing.stdout and "running" not in listing.stdout
+
+
+def test_server_lost_mid_run_stops_keeps_records_and_exits_non_zero(
+    db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "s.json"
+    with SimServer(SimConfig.from_flags(ttft=2, itl=2)) as sim:
+        proc = subprocess.Popen([*TOKENFAB, "bench", "--url", sim.url, "--model", "sim-model",
+                                 "--concurrency", "4,8", "--requests", "100000",
+                                 "--output-tokens", "10", "--json", str(out),
+                                 "--db", f"sqlite:///{db}"],
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        seen = wait_for_records(db, 40, timeout_s=60)
+        assert seen >= 40, "bench did not store records while running"
+        assert sim.pid is not None
+        os.kill(sim.pid, signal.SIGKILL)  # the server goes away mid-run
+        t0 = time.monotonic()
+        stdout, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - t0
+    assert proc.returncode == 3, stderr
+    assert "Traceback" not in stderr
+    warning = [ln for ln in stderr.splitlines() if ln.startswith("tokenfab: warning:")]
+    assert warning and "went away" in warning[0] and "kept" in warning[0], stderr
+    assert took < 30
+    with Store(f"sqlite:///{db}") as store:
+        run = store.list_runs()[0]
+        recs = store.records(run.run_id)
+        detail = store.get_run_detail(run.run_id)
+    assert run.status == "server_lost"
+    assert len(recs) >= seen  # every completed record is kept
+    assert len(detail.points) == 1  # the second load point was never started
+    refused = [r for r in recs if r.error_class == "connect"]
+    assert 8 <= len(refused) <= 8 + 4  # stopped after 8 in a row (+ requests in flight)
+    completed = sum(r.ok for r in recs if not r.warmup)
+    summary = json.loads(out.read_text())
+    assert summary["points"][0]["requests"]["completed"] == completed > 0
+    assert detail.summary is not None  # a summary of what was measured is stored
+    listing = tokenfab("runs", "list", db=db)
+    assert "server_lost" in listing.stdout
+
+
+def test_started_unix_s_is_the_start_and_token_source_is_usage(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    t0 = time.time()
+    with SimServer(SimConfig.from_flags(ttft=100, itl=5)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--requests", "6",
+                        "--output-tokens", "40", "--json", str(out), db=db)
+    t1 = time.time()
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(out.read_text())
+    finished = t1 - (6 * 0.3)  # the point takes >= 6 x (100 ms + 40 x 5 ms)
+    assert t0 <= s["started_unix_s"] < finished  # set at the start, not after the last point
+    assert [p["tokens"]["token_source"] for p in s["points"]] == ["usage"]
+    assert s["provenance"]["tokens"] == "measured"
+    assert s["environment"]["token_counts"]["sources"] == ["usage"]
+
+
+def test_energy_meter_missing_leaves_no_run_behind(db: Path, tmp_path: Path) -> None:
+    no_nvml = tmp_path / "no_nvml"  # a machine without the NVML library, even on a GPU host
+    no_nvml.mkdir()
+    (no_nvml / "pynvml.py").write_text("raise ImportError('libnvidia-ml.so.1 not found')\n")
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--requests", "2",
+                        "--energy", "nvml", db=db,
+                        env={"PYTHONPATH": os.pathsep.join([str(no_nvml), str(REPO / "src")])})
+    assert_one_line_error(proc, "nvml")
+    with Store(f"sqlite:///{db}") as store:
+        assert store.list_runs() == []  # nothing half-made left behind, nothing "running"
+
+
+def test_https_against_plain_http_says_so(db: Path) -> None:
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        url = sim.url.replace("http://", "https://")
+        proc = tokenfab("bench", "--url", url, "--model", "sim-model", "--requests", "1", db=db)
+    assert_one_line_error(proc, "tls", "http://")
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,10 @@ from typing import Any
 
 import click
 
-from tokenfab.cli.options import build_config, load_options, write_json
+from tokenfab.cli.options import build_config, finish, load_options, write_json
+from tokenfab.cli.output import check_writable
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
-from tokenfab.session.bench import run_bench
-from tokenfab.session.loop import run_async
-from tokenfab.store import Store, default_db_url
+from tokenfab.session.bench import bench
 
 
 @click.command("bench")
@@ -23,23 +22,24 @@ from tokenfab.store import Store, default_db_url
 @load_options(default_concurrency=None, default_requests=None, default_ignore_eos=False)
 def bench_cmd(url: str, model: str, api: str, api_key: str | None, json_path: str | None,
               db: str | None, **kw: Any) -> None:
-    """Benchmark a running server at each load point and store every request."""
+    """Benchmark a running server at each load point and store every request.
+
+    Exits 3 when the server went away mid-run (the completed requests are kept)."""
     cfg = build_config(url=url, model=model, api=api, api_key=api_key, **kw)
-    store = Store(db or default_db_url())
+    check_writable(json_path, "--json")
     quiet = json_path == "-"
     console = make_console(stderr=True)
     progress = ConsoleProgress(console, enabled=None if not quiet else False)
-    console.print(f"tokenfab bench → {url} ({model}), {cfg.mode} {list(cfg.values)}",
-                  highlight=False)
     try:
-        result = run_async(run_bench(cfg, store, kind="bench", progress=progress))
+        result = bench(cfg, db=db, progress=progress,
+                       say=lambda text: console.print(text, highlight=False))
     finally:
         progress.close()
-        store.close()
     print_summary(result.summary, make_console(stderr=quiet))
     write_json(result.summary, json_path)
     if json_path and json_path != "-":
         console.print(f"summary written to {json_path}", highlight=False)
+    finish(result.status, result.warnings)
 
 
 __all__ = ["bench_cmd"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,14 @@ import click
 
 from tokenfab.cli.cost_options import build_profile, tco_options
 from tokenfab.errors import ConfigError
-from tokenfab.schemas.config import BenchConfig, Slo
+from tokenfab.schemas.config import (
+    MAX_CONCURRENCY,
+    MAX_DURATION_S,
+    MAX_REQUESTS,
+    MAX_TIMEOUT_S,
+    BenchConfig,
+    Slo,
+)
 from tokenfab.schemas.summary import RunSummary
 from tokenfab.session.bench import validate_values
 from tokenfab.workload import parse_length, parse_shape
@@ -91,9 +99,23 @@ def parse_slo(text: str | None) -> Slo | None:
             fields[key] = float(val)
         except ValueError:
             raise ConfigError(f"--slo {key}={val!r} is not a number of milliseconds") from None
-        if fields[key] <= 0:
-            raise ConfigError(f"--slo {key} must be > 0 ms (got {val})")
+        if not math.isfinite(fields[key]) or fields[key] <= 0:
+            raise ConfigError(f"--slo {key} must be a number > 0 ms (got {val})")
     return Slo(**fields)
+
+
+def check_number(value: float | None, flag: str, *, minimum: float, exclusive: bool = False,
+                 maximum: float | None = None, unit: str = "") -> None:
+    """A finite number in [minimum, maximum] (``exclusive``: above minimum), else one line."""
+    if value is None:
+        return
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    low_ok = value > minimum if exclusive else value >= minimum
+    rule = f"{'>' if exclusive else '>='} {minimum:g}"
+    if maximum is not None:
+        rule += f" and <= {maximum:g}"
+    if not math.isfinite(value) or not low_ok or (maximum is not None and value > maximum):
+        raise ConfigError(f"{flag} must be a number {rule}{unit} (got {shown})")
 
 
 def build_config(*, url: str, model: str, api: str, concurrency: str | None, rate: str | None,
@@ -105,6 +127,7 @@ def build_config(*, url: str, model: str, api: str, concurrency: str | None, rat
                  blend_ratio: float = 3.0, bootstrap_samples: int = 1000,
                  api_key: str | None = None, default_warmup: int = 0,
                  **tco_flags: Any) -> BenchConfig:
+    """Every load flag checked (one line naming the flag), then the validated BenchConfig."""
     if concurrency and rate:
         raise ConfigError("use either --concurrency or --rate, not both")
     if rate:
@@ -114,31 +137,27 @@ def build_config(*, url: str, model: str, api: str, concurrency: str | None, rat
         for v in values:
             if v != int(v):
                 raise ConfigError(f"--concurrency values must be whole numbers (got {v:g})")
-    if requests is not None and requests < 1:
-        raise ConfigError(f"--requests must be >= 1 (got {requests})")
-    if duration_s is not None and duration_s <= 0:
-        raise ConfigError(f"--duration must be > 0 seconds (got {duration_s:g})")
+            check_number(v, "--concurrency", minimum=1, maximum=MAX_CONCURRENCY, unit=" streams")
+    check_number(requests, "--requests", minimum=1, maximum=MAX_REQUESTS)
+    check_number(duration_s, "--duration", minimum=0, exclusive=True, maximum=MAX_DURATION_S,
+                 unit=" seconds")
     if requests is None and duration_s is None:
         requests = 32
-    if warmup is not None and warmup < 0:
-        raise ConfigError(f"--warmup must be >= 0 (got {warmup})")
-    if timeout_s <= 0:
-        raise ConfigError(f"--timeout must be > 0 seconds (got {timeout_s:g})")
-    if hourly_usd is not None and (hourly_usd < 0 or hourly_usd != hourly_usd):
+    check_number(warmup, "--warmup", minimum=0, maximum=MAX_REQUESTS)
+    check_number(timeout_s, "--timeout", minimum=0, exclusive=True, maximum=MAX_TIMEOUT_S,
+                 unit=" seconds")
+    if hourly_usd is not None and (hourly_usd < 0 or not math.isfinite(hourly_usd)):
         raise ConfigError(f"--hourly-usd must be a non-negative number (got {hourly_usd})")
-    if gamma_shape <= 0:
-        raise ConfigError(f"--gamma-shape must be > 0 (got {gamma_shape:g})")
+    check_number(gamma_shape, "--gamma-shape", minimum=0, exclusive=True, maximum=1000)
     if shape:
         ins, outs = parse_shape(shape)
     else:
         ins = parse_length(input_tokens, what="--input-tokens")
         outs = parse_length(output_tokens, what="--output-tokens")
-    if repeats < 1:
-        raise ConfigError(f"--repeats must be >= 1 (got {repeats})")
-    if bootstrap_samples < 0:
-        raise ConfigError(f"--bootstrap must be >= 0 (got {bootstrap_samples})")
-    if blend_ratio < 0:
-        raise ConfigError(f"--blend-ratio must be >= 0 (got {blend_ratio:g})")
+    check_number(repeats, "--repeats", minimum=1, maximum=100)
+    check_number(bootstrap_samples, "--bootstrap", minimum=0, maximum=100_000)
+    check_number(blend_ratio, "--blend-ratio", minimum=0, maximum=1e6)
+    check_number(seed, "--seed", minimum=0, maximum=2**63 - 1)
     tco = build_profile(hourly_usd=hourly_usd, **tco_flags)
     if dataset is not None and not Path(dataset).is_file():
         raise ConfigError(f"--dataset {dataset}: no such file; pass a JSONL file")
@@ -168,3 +187,13 @@ def write_json(summary: RunSummary, path: str | None) -> None:
     except OSError as exc:
         raise ConfigError(f"--json {path}: cannot write ({exc.strerror}); "
                           "pick a writable path") from None
+
+
+def finish(status: str, warnings: list[str]) -> None:
+    """The end of ``bench``/``run``: a run that did not complete prints each warning as one
+    ``tokenfab: warning:`` line and exits 3, so scripts and CI gates notice."""
+    if status == "complete":
+        return
+    for text in warnings or [f"the run ended as {status}"]:
+        click.echo(f"tokenfab: warning: {text}", err=True)
+    sys.exit(3)

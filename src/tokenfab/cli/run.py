@@ -7,33 +7,21 @@ from typing import Any
 
 import click
 
-from tokenfab.cli.options import build_config, load_options, write_json
-from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, EmbeddedModel, embedded_model
-from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
-from tokenfab.host.cpu import local_cpu
+from tokenfab.cli.flags import validated
+from tokenfab.cli.options import build_config, finish, load_options, write_json
+from tokenfab.cli.output import check_writable
+from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
-from tokenfab.roofline.loading import load_model
-from tokenfab.roofline.local import SpeedOfLight, speed_of_light
-from tokenfab.schemas.config import LengthSpec
-from tokenfab.schemas.summary import RunSummary
-from tokenfab.session.bench import run_bench
-from tokenfab.session.loop import run_async
-from tokenfab.store import Store, default_db_url
+from tokenfab.schemas.run import RunConfig
+from tokenfab.session.run import run
+from tokenfab.session.runs import reading
 
 DEFAULT_CONCURRENCY = "1,2,4,8"
 DEFAULT_REQUESTS = 16  # per point: 4 points finish in ~90 s on 2 cores
 DEFAULT_WARMUP = 2
 DEFAULT_INPUT_TOKENS = "128"  # prefill runs ~300 tok/s on 2 cores: keeps `run` under 3 min
-
-
-def _upper(spec: LengthSpec) -> int:
-    """A length no request of this distribution exceeds (for sizing the context)."""
-    if spec.kind == "fixed":
-        return int(spec.mean)
-    if spec.kind == "uniform":
-        return int(spec.high or spec.mean)
-    return int(min(spec.max_tokens, spec.mean + 4 * spec.std))
+ENGINE_URL = "http://127.0.0.1:1"  # placeholder: the run replaces it with the engine's
 
 
 @click.command("run")
@@ -53,73 +41,39 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_key: str,
             model_file: str | None, report_path: str, json_path: str | None, db: str | None,
             **kw: Any) -> None:
     """Start llama.cpp with an embedded model (SmolLM2-135M by default), benchmark it at each
-    load point, stop it."""
-    model = embedded_model(model_key)
+    load point, stop it. Exits 3 when the engine died mid-run (completed requests are kept)."""
     if kw["input_tokens"] is None:
         kw["input_tokens"] = DEFAULT_INPUT_TOKENS
     if kw["requests"] is None and kw["duration_s"] is None:
         kw["requests"] = DEFAULT_REQUESTS
-    # Validate every flag before paying for an engine start.
-    pre = build_config(url="http://127.0.0.1:1", model="embedded", api="chat",
-                       default_warmup=DEFAULT_WARMUP, **kw)
-    if slots is not None and slots < 1:
-        raise click.BadParameter(f"--slots must be >= 1 (got {slots})")
-    top = int(max(pre.values)) if pre.mode == "concurrency" else 8
-    settings = EngineSettings.for_model(
-        model, Path(model_file) if model_file else None,
-        parallel_slots=slots or max(1, top),
-        ctx_per_slot=min(16384, _upper(pre.input_tokens) + _upper(pre.output_tokens) + 128),
-        extra_args=EngineSettings.parse_engine_args(list(engine_args)),
-    )
+    # Every flag and output path is checked before paying for an engine start.
+    load = build_config(url=ENGINE_URL, model="embedded", api="chat",
+                        default_warmup=DEFAULT_WARMUP, **kw)
+    cfg = validated(RunConfig, model=model_key, model_file=model_file, engine_args=engine_args,
+                    slots=slots, load=load, db=db)
+    check_writable(json_path, "--json")
+    check_writable(report_path or None, "--report")
     console = make_console(stderr=True)
     quiet = json_path == "-"
-    db_url = db or default_db_url()
-    store = Store(db_url)
-    what = model_file or f"{model.display} {model.shipped_type}"
-    console.print(f"tokenfab run: starting llama-server with {what}…", highlight=False)
+    progress = ConsoleProgress(console, enabled=None if not quiet else False)
     try:
-        with LlamaServer(settings) as server:
-            console.print(f"  engine ready at {server.url} (llama.cpp {server.version}, "
-                          f"{settings.parallel_slots} slots)", highlight=False)
-            cfg = pre.model_copy(update={"url": server.url, "model": settings.alias})
-            engine = {"kind": "llama.cpp llama-server", "version": server.version,
-                      "argv": server.argv[1:]}
-            progress = ConsoleProgress(console, enabled=None if not quiet else False)
-            try:
-                result = run_async(run_bench(cfg, store, kind="run", progress=progress,
-                                             engine_info=engine))
-            finally:
-                progress.close()
+        result = run(cfg, progress=progress,
+                     say=lambda text: console.print(text, highlight=False))
     finally:
-        store.close()
+        progress.close()
+    out = make_console(stderr=quiet)
     summary = result.summary
-    sol = None if model_file else _speed_of_light(summary, model)
+    print_summary(summary, out)
+    sol = summary.speed_of_light
     if sol is not None:
-        summary.speed_of_light = sol.model_dump()
-    print_summary(summary, make_console(stderr=quiet))
-    if sol is not None:
-        make_console(stderr=quiet).print(
-            f"speed of light: decode at 1 stream {sol.measured_decode_tok_s:.1f} tok/s (measured)"
-            f" = {sol.fraction:.0%} of the {sol.limit_tok_s:.0f} tok/s memory-bandwidth "
-            f"roofline ({sol.bandwidth_gb_s:.1f} GB/s measured ÷ {sol.bytes_per_token / 1e6:.1f}"
-            " MB read per token, modelled)", highlight=False)
+        out.print(
+            f"speed of light: decode at 1 stream {sol['measured_decode_tok_s']:.1f} tok/s "
+            f"(measured) = {sol['fraction']:.0%} of the {sol['limit_tok_s']:.0f} tok/s "
+            f"memory-bandwidth roofline ({sol['bandwidth_gb_s']:.1f} GB/s measured ÷ "
+            f"{sol['bytes_per_token'] / 1e6:.1f} MB read per token, modelled)", highlight=False)
     write_json(summary, json_path)
     if report_path:
-        with Store(db_url) as rstore:
-            path = write_run_report(rstore, summary.run_id, Path(report_path))
-        make_console(stderr=quiet).print(f"report: {path.resolve()}", highlight=False)
-
-
-def _speed_of_light(summary: RunSummary, model: EmbeddedModel) -> SpeedOfLight | None:
-    """Measured 1-stream decode vs this CPU's memory roofline (shipped embedded files only)."""
-    one = next((p for p in summary.points
-                if p.load.mode == "concurrency" and p.load.value == 1), None)
-    tpot = one.latency_ms.get("tpot") if one is not None else None
-    if one is None or tpot is None or one.requests.completed == 0:
-        return None
-    spec = load_model(model.roofline)
-    n = one.requests.completed
-    ctx = one.tokens.input / n + one.tokens.output / n / 2
-    return speed_of_light(tpot.p50, float(model.gguf().stat().st_size),
-                          spec.kv_bytes_per_token(kv_dtype_bytes=2), ctx,
-                          local_cpu().mem_read_gb_s * 1e9)
+        with reading(db) as store:
+            path = write_run_report(store, result.run_id, Path(report_path))
+        out.print(f"report: {path.resolve()}", highlight=False)
+    finish(result.status, result.warnings)

@@ -24,7 +24,7 @@ import httpx
 
 from tokenfab.engines.build import find_tool
 from tokenfab.engines.embedded import EmbeddedModel, smollm2_gguf
-from tokenfab.errors import EngineError
+from tokenfab.errors import ConfigError, EngineError
 
 DEFAULT_MODEL_ALIAS = "SmolLM2-135M-Instruct"
 
@@ -62,7 +62,13 @@ class EngineSettings:
         """``--engine-arg "--threads 2" --engine-arg=-ub=512`` -> argv tokens."""
         out: list[str] = []
         for v in values:
-            for tok in shlex.split(v):
+            try:
+                tokens = shlex.split(v)
+            except ValueError as exc:  # an unclosed quote
+                raise ConfigError(f"--engine-arg {v!r} cannot be split into arguments ({exc}); "
+                                  "close the quote, e.g. --engine-arg \"--alias 'my model'\"") \
+                    from None
+            for tok in tokens:
                 if tok.startswith("-") and "=" in tok:
                     k, _, val = tok.partition("=")
                     out.extend([k, val])

@@ -4,6 +4,10 @@ Records leave through ``on_record`` the moment each request ends (the caller app
 the store), so a killed run keeps everything it measured. Warm-up requests are sent first,
 flagged ``warmup=True`` and excluded from statistics; the measured window and ``duration_s``
 start at the first measured send.
+
+A server that goes away is noticed: after ``MAX_CONNECT_FAILURES`` requests in a row that
+could not even connect, no further request is sent and the point ends with ``server_lost``
+set (requests already in flight still finish and are recorded).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from tokenfab.load.wire import ConnectionPool
 from tokenfab.schemas.records import RequestRecord
 
 MAX_IN_FLIGHT = 4096  # open-loop safety cap on outstanding requests
+MAX_CONNECT_FAILURES = 8  # consecutive refused connections before the server counts as gone
 
 
 @dataclass(slots=True)
@@ -50,6 +55,23 @@ class PointRun:
     records: list[RequestRecord] = field(default_factory=list)
     started_ns: int = 0
     ended_ns: int = 0
+    server_lost: bool = False  # stopped early: the server refused every recent connection
+
+
+@dataclass(slots=True)
+class ConnectWatch:
+    """Counts requests in a row that could not connect; ``lost`` once ``limit`` is reached."""
+
+    limit: int = MAX_CONNECT_FAILURES
+    in_a_row: int = 0
+    lost: bool = False
+
+    def saw(self, rec: RequestRecord) -> None:
+        if rec.error_class == "connect":
+            self.in_a_row += 1
+            self.lost = self.lost or self.in_a_row >= self.limit
+        else:
+            self.in_a_row = 0
 
 
 @dataclass(slots=True)
@@ -71,9 +93,12 @@ async def run_point(
     timeout_s: float,
     on_record: Callable[[RequestRecord], None],
     stats: LiveStats | None = None,
+    max_connect_failures: int = MAX_CONNECT_FAILURES,
 ) -> PointRun:
-    """Run one load point to its bound; returns its records and measured window."""
+    """Run one load point to its bound (or until the server is lost); returns its records
+    and measured window."""
     run = PointRun(plan.index, plan.mode, plan.value)
+    watch = ConnectWatch(max_connect_failures)
     stats = stats if stats is not None else LiveStats()
     stats.total = plan.requests
     limit = None if plan.requests is None else plan.warmup + plan.requests
@@ -86,6 +111,8 @@ async def run_point(
             deadline[0] = now + int(plan.duration_s * 1e9) if plan.duration_s else -1
 
     def past_deadline() -> bool:
+        if watch.lost:
+            return True
         d = deadline[0]
         return d is not None and d > 0 and perf_counter_ns() >= d
 
@@ -100,6 +127,7 @@ async def run_point(
         warm = i < plan.warmup
         rec, resp = await execute_raw(pool, spec_for(i), point_index=plan.index,
                                       request_index=i, warmup=warm, timeout_s=timeout_s)
+        watch.saw(rec)  # connect failures are known here, before decoding
         finisher.submit(rec, resp)
 
     gc_was_enabled = gc.isenabled()
@@ -112,6 +140,7 @@ async def run_point(
         if gc_was_enabled:
             gc.enable()
             gc.collect()
+    run.server_lost = watch.lost
     measured = [r for r in run.records if not r.warmup]
     if measured:
         run.started_ns = min(r.sent_ns for r in measured)

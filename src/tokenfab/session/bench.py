@@ -1,16 +1,26 @@
 """One benchmark run end to end: probe -> workload -> load points -> store -> summary.
 
-The only module that wires the stages together; the CLI calls ``run_bench`` and prints.
+The only module that wires the stages together: ``bench(cfg)`` is the library entry point of
+``tokenfab bench`` (``run_bench`` the same inside a running event loop, with a store given).
+
+How a run ends, in the store and in :class:`BenchResult`:
+
+- every point ran to its bound -> ``complete``;
+- the server refused ``MAX_CONNECT_FAILURES`` connections in a row -> nothing more is sent, the
+  completed records and a summary of them are kept, status ``server_lost``;
+- Ctrl-C / SIGTERM -> ``interrupted``; any other error after the run was stored -> ``failed``.
+  Everything that can fail before the first request (flags, the energy meter, the target
+  probe, the workload) is checked before the run is stored, so such a failure leaves nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import Any, Protocol
 
@@ -19,15 +29,18 @@ import numpy as np
 
 from tokenfab.cost.cpu_power import assumed_cpu_power_w
 from tokenfab.energy import EnergyMeasurement, EnergyMeter, probe_meter
-from tokenfab.errors import ConfigError
+from tokenfab.errors import ConfigError, StoreError, Terminated
 from tokenfab.host.cpu import local_cpu
 from tokenfab.load.client import RequestSpec, make_payload, make_spec
-from tokenfab.load.runner import LiveStats, PointPlan, PointRun, run_point
+from tokenfab.load.runner import MAX_CONNECT_FAILURES, LiveStats, PointPlan, PointRun, run_point
 from tokenfab.load.wire import ConnectionPool, Endpoint
+from tokenfab.schemas.bench import BenchResult, RunStatus
 from tokenfab.schemas.config import BenchConfig
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.schemas.summary import PointSummary, RunSummary, Target
+from tokenfab.schemas.types import Provenance
 from tokenfab.session.environment import environment_manifest
+from tokenfab.session.loop import run_async
 from tokenfab.session.pricing import summarize_repeats
 from tokenfab.session.probe import TargetInfo, probe_target
 from tokenfab.store import RecordWriter, Store
@@ -62,13 +75,6 @@ class NullProgress:
 
     def note(self, text: str) -> None:
         return None
-
-
-@dataclass
-class BenchResult:
-    summary: RunSummary
-    run_id: str
-    runs: list[PointRun] = field(default_factory=list)
 
 
 def _point_count(cfg: BenchConfig, value: float) -> int:
@@ -131,6 +137,17 @@ async def _cross_check(records: list[RequestRecord], info: TargetInfo,
     await asyncio.gather(*(one(r) for r in records))
 
 
+def bench(cfg: BenchConfig, *, db: str | None = None, progress: Progress | None = None,
+          say: Callable[[str], None] | None = None) -> BenchResult:
+    """``tokenfab bench``: benchmark ``cfg.url``, store every request in ``db`` (default: the
+    tokenfab database), return the summary and how the run ended. ``say`` gets one status
+    line once the database is open (a bad ``db`` fails before anything is said or sent)."""
+    with Store(db) as store:
+        if say is not None:
+            say(f"tokenfab bench → {cfg.url} ({cfg.model}), {cfg.mode} {list(cfg.values)}")
+        return run_async(run_bench(cfg, store, kind="bench", progress=progress))
+
+
 async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
                     progress: Progress | None = None,
                     engine_info: dict[str, Any] | None = None,
@@ -138,72 +155,128 @@ async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
     """Benchmark ``cfg.url`` at every load point; records are committed as requests end."""
     progress = progress or NullProgress()
     endpoint = Endpoint.parse(cfg.url)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
-        info = await probe_target(cfg, endpoint, client)
-        for w in info.warnings:
-            progress.note(w)
-        rng = np.random.default_rng(cfg.seed)
-        dataset: list[DatasetRequest] | None = None
-        factory: PromptFactory | None = None
-        if cfg.dataset:
-            loaded = load_dataset(cfg.dataset)
-            dataset = loaded.requests
-            for bad in loaded.bad_rows[:5]:
-                progress.note(f"dataset line {bad.line_no} skipped: {bad.reason}")
-            if len(loaded.bad_rows) > 5:
-                progress.note(f"... {len(loaded.bad_rows) - 5} more bad dataset rows skipped")
-        else:
-            tokenizer = (HttpLlamaTokenizer(info.url, client) if info.has_tokenize
-                         else WordTokenizer())
-            factory = await PromptFactory.create(tokenizer)
-        run_id = uuid.uuid4().hex[:12]
-        env = environment_manifest(engine_info)
-        env["target"] = {"url": cfg.url, "model": cfg.model, "server_models": info.models,
-                         "tokenizer": "server /tokenize" if info.has_tokenize else "word estimate"}
-        store.create_run(run_id, kind=kind, label=cfg.label,
-                         config=cfg.model_dump(mode="json", exclude={"api_key"}),
-                         environment=env, target_url=cfg.url, model=cfg.model,
-                         started_unix_ns=time.time_ns(),
-                         clock_offset_ns=time.time_ns() - perf_counter_ns())
-        if on_run_id:
-            on_run_id(run_id)
-        writer = RecordWriter(store, run_id)
-        pool = ConnectionPool(endpoint)
-        meter = make_meter(cfg, progress)
-        points: list[PointSummary] = []
-        runs: list[PointRun] = []
-        try:
-            idx = 0
-            for value in cfg.values:
-                repeat_runs: list[PointRun] = []
-                energy: list[EnergyMeasurement | None] = []
-                for rep in range(cfg.repeats):
-                    run, m = await _measure_point(cfg, idx, value, rep, endpoint, info, rng,
-                                                  factory, dataset, pool, writer, store,
-                                                  run_id, progress, meter, client)
-                    repeat_runs.append(run)
-                    energy.append(m)
-                    idx += 1
-                summary = summarize_repeats(repeat_runs, cfg, value, energy)
-                points.append(summary)
-                runs.extend(repeat_runs)
-                progress.point_finished(idx - 1, summary)
-        except BaseException:
-            writer.close()
-            store.mark_run(run_id, "interrupted")
-            raise
-        finally:
-            pool.close()
-            if meter is not None:
-                meter.close()
-        writer.close()
+    meter = make_meter(cfg, progress)  # an unusable meter fails here, before anything is stored
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
+            info = await probe_target(cfg, endpoint, client)
+            for w in info.warnings:
+                progress.note(w)
+            rng = np.random.default_rng(cfg.seed)
+            dataset, factory = await _workload(cfg, info, client, progress)
+            started_unix_ns = time.time_ns()
+            run_id = uuid.uuid4().hex[:12]
+            env = environment_manifest(engine_info)
+            env["target"] = {"url": cfg.url, "model": cfg.model, "server_models": info.models,
+                             "tokenizer": ("server /tokenize" if info.has_tokenize
+                                           else "word estimate")}
+            store.create_run(run_id, kind=kind, label=cfg.label,
+                             config=cfg.model_dump(mode="json", exclude={"api_key"}),
+                             environment=env, target_url=cfg.url, model=cfg.model,
+                             started_unix_ns=started_unix_ns,
+                             clock_offset_ns=time.time_ns() - perf_counter_ns())
+            if on_run_id:
+                on_run_id(run_id)
+            writer = RecordWriter(store, run_id)
+            pool = ConnectionPool(endpoint)
+            try:
+                points, lost_at = await _run_points(cfg, endpoint, info, rng, factory, dataset,
+                                                    pool, writer, store, run_id, progress,
+                                                    meter, client)
+                writer.close()
+            except BaseException as exc:
+                with contextlib.suppress(StoreError):
+                    writer.close()
+                _mark_unfinished(store, run_id, exc)
+                raise
+            finally:
+                pool.close()
+    finally:
+        if meter is not None:
+            meter.close()
+    status: RunStatus = "complete" if lost_at is None else "server_lost"
+    warnings = []
+    if lost_at is not None:
+        n_ok = sum(p.requests.completed for p in points)
+        warnings.append(
+            f"the server at {cfg.url} went away during load point {lost_at + 1}: "
+            f"{MAX_CONNECT_FAILURES} connections in a row were refused, so tokenfab stopped "
+            f"sending; the {n_ok} requests completed before that are kept in run {run_id}")
+        progress.note(warnings[-1])
+    env["token_counts"] = _count_provenance(points)
     result = RunSummary(run_id=run_id, target=Target(url=cfg.url, model=cfg.model),
-                        points=points, label=cfg.label, started_unix_s=time.time(),
+                        points=points, label=cfg.label, started_unix_s=started_unix_ns / 1e9,
                         environment=env,
                         provenance={"latency_ms": "measured", "throughput": "measured",
-                                    "tokens": "measured"})
-    store.finish_run(run_id, result.to_json_dict())
-    return BenchResult(result, run_id, runs)
+                                    "tokens": _tokens_provenance(points)})
+    store.finish_run(run_id, result.to_json_dict(), status=status)
+    return BenchResult(run_id=run_id, status=status, summary=result, warnings=warnings)
+
+
+async def _workload(cfg: BenchConfig, info: TargetInfo, client: httpx.AsyncClient,
+                    progress: Progress) -> tuple[list[DatasetRequest] | None,
+                                                 PromptFactory | None]:
+    """The dataset to replay, or the prompt factory (sized with the best tokenizer there is)."""
+    if cfg.dataset:
+        loaded = load_dataset(cfg.dataset)
+        for bad in loaded.bad_rows[:5]:
+            progress.note(f"dataset line {bad.line_no} skipped: {bad.reason}")
+        if len(loaded.bad_rows) > 5:
+            progress.note(f"... {len(loaded.bad_rows) - 5} more bad dataset rows skipped")
+        return loaded.requests, None
+    tokenizer = HttpLlamaTokenizer(info.url, client) if info.has_tokenize else WordTokenizer()
+    return None, await PromptFactory.create(tokenizer)
+
+
+async def _run_points(cfg: BenchConfig, endpoint: Endpoint, info: TargetInfo,
+                      rng: np.random.Generator, factory: PromptFactory | None,
+                      dataset: list[DatasetRequest] | None, pool: ConnectionPool,
+                      writer: RecordWriter, store: Store, run_id: str, progress: Progress,
+                      meter: EnergyMeter | None, client: httpx.AsyncClient
+                      ) -> tuple[list[PointSummary], int | None]:
+    """Every load point and repeat in order; stops after a point that lost the server.
+
+    Returns the point summaries and the index of the point that lost the server (or None)."""
+    points: list[PointSummary] = []
+    idx = 0
+    for value in cfg.values:
+        repeat_runs: list[PointRun] = []
+        energy: list[EnergyMeasurement | None] = []
+        for rep in range(cfg.repeats):
+            run, m = await _measure_point(cfg, idx, value, rep, endpoint, info, rng, factory,
+                                          dataset, pool, writer, store, run_id, progress, meter,
+                                          client)
+            repeat_runs.append(run)
+            energy.append(m)
+            idx += 1
+            if run.server_lost:
+                break
+        summary = summarize_repeats(repeat_runs, cfg, value, energy)
+        points.append(summary)
+        progress.point_finished(idx - 1, summary)
+        if repeat_runs[-1].server_lost:
+            return points, idx - 1
+    return points, None
+
+
+def _mark_unfinished(store: Store, run_id: str, exc: BaseException) -> None:
+    """Ctrl-C/SIGTERM -> interrupted; any other error -> failed (never left ``running``)."""
+    stopped = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError | Terminated)
+    with contextlib.suppress(StoreError):
+        store.mark_run(run_id, "interrupted" if stopped else "failed")
+
+
+def _count_provenance(points: list[PointSummary]) -> dict[str, Any]:
+    """Where each point's token counts came from (``metrics.compute.token_source``)."""
+    return {"sources": [p.tokens.token_source for p in points],
+            "meaning": "usage: the server's usage report; tokenizer: the model's tokenizer via "
+                       "/tokenize; word_estimate: prompt length estimated from its words; "
+                       "chunk_count: one token per streamed chunk"}
+
+
+def _tokens_provenance(points: list[PointSummary]) -> Provenance:
+    """``measured`` when every count was reported or tokenized, ``modelled`` when estimated."""
+    exact = all(p.tokens.token_source in ("usage", "tokenizer", "none") for p in points)
+    return "measured" if exact else "modelled"
 
 
 async def _measure_point(cfg: BenchConfig, idx: int, value: float, rep: int,
@@ -231,7 +304,8 @@ async def _measure_point(cfg: BenchConfig, idx: int, value: float, rep: int,
     m = meter.end(window) if meter is not None and window is not None else None
     writer.flush()
     store.finish_point(run_id, idx, run.started_ns, run.ended_ns)
-    await _cross_check(run.records, info, client)
+    if not run.server_lost:
+        await _cross_check(run.records, info, client)
     counts = [(r.point_index, r.request_index, r.client_output_tokens)
               for r in run.records if r.client_output_tokens is not None]
     if counts:

@@ -5,6 +5,8 @@ Every failure is a ``TargetError`` whose one line names the problem and the fix.
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from dataclasses import dataclass, field
 
 import httpx
@@ -27,6 +29,7 @@ async def probe_target(cfg: BenchConfig, endpoint: Endpoint,
                        client: httpx.AsyncClient) -> TargetInfo:
     base = f"{'https' if endpoint.tls else 'http'}://{endpoint.host_header}{endpoint.base_path}"
     info = TargetInfo(url=base)
+    await _check_tls(cfg.url, endpoint)
     headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
     try:
         resp = await client.get(f"{base}/v1/models", headers=headers, timeout=10.0)
@@ -104,6 +107,49 @@ async def _probe_stream(cfg: BenchConfig, endpoint: Endpoint) -> str | None:
     # transient faults (timeouts, 5xx, disconnects) are left for the run to count
     return (f"probe request failed ({rec.error_key}: {rec.error_detail}); "
             "continuing, failures will be counted per class")
+
+
+TLS_CHECK_TIMEOUT_S = 5.0
+
+
+async def _check_tls(url: str, endpoint: Endpoint) -> None:
+    """An https:// URL whose server speaks plain HTTP is named as such (a TLS client hello sent
+    to an HTTP server usually just hangs, which would read as "did not answer")."""
+    if not endpoint.tls:
+        return
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(endpoint.host, endpoint.port,
+                                    ssl=ssl.create_default_context(),
+                                    server_hostname=endpoint.host),
+            TLS_CHECK_TIMEOUT_S)
+    except ssl.SSLCertVerificationError:
+        return  # it is TLS; the probe reports the certificate problem
+    except (OSError, TimeoutError):  # ssl.SSLError is an OSError
+        if await _speaks_plain_http(endpoint):
+            plain = "http://" + url.split("://", 1)[1]
+            raise TargetError(f"{url} is not a TLS (https) server: it answers plain HTTP; "
+                              f"use --url {plain}") from None
+        return  # something else: the probe reports it
+    writer.close()
+
+
+async def _speaks_plain_http(endpoint: Endpoint) -> bool:
+    """True when ``endpoint`` answers a plain-text HTTP request with an HTTP status line."""
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(endpoint.host, endpoint.port), TLS_CHECK_TIMEOUT_S)
+    except (OSError, TimeoutError):
+        return False
+    try:
+        writer.write(f"GET /health HTTP/1.1\r\nHost: {endpoint.host_header}\r\n"
+                     "Connection: close\r\n\r\n".encode("latin-1"))
+        head = await asyncio.wait_for(reader.read(5), TLS_CHECK_TIMEOUT_S)
+    except (OSError, TimeoutError):
+        return False
+    finally:
+        writer.close()
+    return head == b"HTTP/"
 
 
 def _reason(exc: BaseException) -> str:
