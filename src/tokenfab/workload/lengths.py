@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import ValidationError
 
-from tokenfab.errors import ConfigError
+from tokenfab.errors import ConfigError, format_validation
 from tokenfab.schemas.config import LengthSpec
 
 ACCEPTED_FORMS = "256 (fixed), N(256,64) (normal mean,std) or U(128,512) (uniform low,high)"
@@ -19,14 +20,28 @@ _FIXED = re.compile(rf"^{_NUMBER}$")
 _DIST = re.compile(rf"^\s*([A-Za-z]?)\s*\({_NUMBER},{_NUMBER}\)\s*$")
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut to ``limit`` characters so a huge input keeps the message short."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def _bad(text: str, what: str, why: str = "", forms: str = ACCEPTED_FORMS) -> ConfigError:
     detail = f" ({why})" if why else ""
-    return ConfigError(f"{what}: cannot read {text!r}{detail}; use {forms}")
+    return ConfigError(f"{what}: cannot read {_shown(text)}{detail}; use {forms}")
+
+
+def _check_finite(numbers: tuple[str, ...], *, text: str, what: str) -> None:
+    """Every number converts to a finite float (so ``int()`` of it cannot overflow); the
+    bounds of a length are LengthSpec's."""
+    if not all(math.isfinite(float(n)) for n in numbers):
+        raise _bad(text, what, "number too large")
 
 
 def _build(kind: str, a: str, b: str, *, text: str, what: str) -> LengthSpec:
     """Make a LengthSpec for kind letter ``kind`` ('N' or 'U') and its two numbers."""
     letter = kind.upper()
+    _check_finite((a, b), text=text, what=what)
     try:
         if letter == "N":
             return LengthSpec(kind="normal", mean=float(a), std=float(b))
@@ -38,10 +53,7 @@ def _build(kind: str, a: str, b: str, *, text: str, what: str) -> LengthSpec:
                 raise _bad(text, what, "uniform needs low <= high")
             return LengthSpec(kind="uniform", mean=(low + high) / 2, low=low, high=high)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ()))
-        reason = str(first.get("msg", "invalid value"))
-        raise _bad(text, what, f"{field}: {reason}" if field else reason) from None
+        raise _bad(text, what, format_validation(exc)) from None
     raise _bad(text, what, f"unknown distribution letter {kind!r}")
 
 
@@ -49,15 +61,20 @@ def parse_length(text: str, *, what: str) -> LengthSpec:
     """Parse one length spec.
 
     ``256`` -> fixed 256 tokens; ``N(256,64)`` -> normal with mean 256 and std 64, clipped to
-    [1, 1e6]; ``U(128,512)`` -> integers uniform on [128, 512] inclusive. ``what`` names the flag
-    or field (e.g. ``"--input-tokens"``) in the one-line ``ConfigError`` raised on bad input.
+    [1, 1e6]; ``U(128,512)`` -> integers uniform on [128, 512] inclusive. Every number must be
+    within LengthSpec's bounds. ``what`` names the flag or field (e.g. ``"--input-tokens"``) in the
+    one-line ``ConfigError`` raised on bad input.
     """
     fixed = _FIXED.match(text)
     if fixed:
+        _check_finite((fixed.group(1),), text=text, what=what)
         value = float(fixed.group(1))
         if value != int(value) or value < 1:
             raise _bad(text, what, "a fixed length is a whole number of tokens >= 1")
-        return LengthSpec(kind="fixed", mean=value)
+        try:
+            return LengthSpec(kind="fixed", mean=value)
+        except ValidationError as exc:
+            raise _bad(text, what, format_validation(exc)) from None
     dist = _DIST.match(text)
     if not dist or not dist.group(1):
         raise _bad(text, what)
