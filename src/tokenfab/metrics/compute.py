@@ -33,6 +33,7 @@ from tokenfab.schemas.summary import (
     RequestCounts,
     ThroughputSummary,
     TokenCounts,
+    TokenSource,
 )
 
 NS_PER_MS = 1_000_000
@@ -56,6 +57,27 @@ def output_tokens_of(rec: RequestRecord) -> int:
     if rec.client_output_tokens is not None:
         return rec.client_output_tokens
     return len(rec.chunk_ns)
+
+
+# Token-count sources, most exact first.
+SOURCE_RANK: tuple[TokenSource, ...] = ("usage", "tokenizer", "word_estimate", "chunk_count")
+
+
+def token_source(completed: Sequence[RequestRecord]) -> TokenSource:
+    """The least exact source behind any count of these completed requests (``none`` if empty).
+
+    Output: server usage, else the client's tokenizer count, else the chunk count. Input:
+    server usage, else the prompt's planned length, sized with the model's tokenizer when the
+    request has a tokenizer count (the server has /tokenize) and by the word estimate otherwise.
+    """
+    worst = -1 if not completed else 0
+    for r in completed:
+        out = 0 if r.output_tokens is not None else 1 if r.client_output_tokens is not None else 3
+        inp = 0
+        if r.input_tokens is None and r.expected_input_tokens is not None:
+            inp = 1 if r.client_output_tokens is not None else 2
+        worst = max(worst, out, inp)
+    return "none" if worst < 0 else SOURCE_RANK[worst]
 
 
 def tpot_ms(rec: RequestRecord) -> float | None:
@@ -130,9 +152,7 @@ def summarize_point(records: Sequence[RequestRecord], *, mode: str, value: float
     with_client = [r for r in ok if r.client_output_tokens is not None]
     mismatches = sum(1 for r in with_client
                      if r.output_tokens is not None and r.output_tokens != r.client_output_tokens)
-    n_usage = sum(1 for r in ok if r.output_tokens is not None)
-    source = ("none" if not ok else "usage" if n_usage == len(ok)
-              else "client" if n_usage == 0 else "mixed")
+    source = token_source(ok)
     ttfts = [ns_to_ms(r.ttft_ns) for r in ok if r.ttft_ns is not None]
     tpots = [x for r in ok if (x := tpot_ms(r)) is not None]
     itls: list[float] = []

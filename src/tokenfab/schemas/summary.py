@@ -39,13 +39,22 @@ class RequestCounts(_Out):
     errors: dict[str, int] = Field(default_factory=dict)
 
 
+TokenSource = Literal["usage", "tokenizer", "word_estimate", "chunk_count", "none",
+                      "client", "mixed"]
+
+
 class TokenCounts(_Out):
     input: int
     output: int
     cached_input: int = 0
     client_output: int | None = None
     count_mismatches: int = 0
-    token_source: Literal["usage", "client", "mixed", "none"] = "usage"
+    token_source: TokenSource = Field(
+        "usage", description="where the counts came from; the least exact source used for any "
+        "completed request's input or output count: usage (the server's usage report), "
+        "tokenizer (the model's tokenizer via /tokenize), word_estimate (prompt length "
+        "estimated from its words), chunk_count (one token per streamed chunk), none (no "
+        "completed request); client/mixed: as written by tokenfab before 0.2")
 
 
 class ThroughputSummary(_Out):
@@ -151,7 +160,8 @@ class RunSummary(_Out):
     target: Target
     points: list[PointSummary]
     label: str | None = None
-    started_unix_s: float | None = None
+    started_unix_s: float | None = Field(
+        None, description="when the run started (before its first request), Unix time in s")
     environment: dict[str, object] = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     speed_of_light: dict[str, float] | None = None
