@@ -82,12 +82,14 @@ class HttpLlamaTokenizer:
         try:
             response = await self._client.post(url, json=body)
         except httpx.HTTPError as exc:
-            raise TargetError(f"POST {url} failed ({type(exc).__name__}: {exc}); {fix}") from None
+            reason = " ".join(str(exc).split())  # one line
+            raise TargetError(f"POST {url} failed ({type(exc).__name__}: {reason}); {fix}"
+                              ) from None
         if response.status_code != 200:
             raise TargetError(f"POST {url} returned HTTP {response.status_code}; {fix}")
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested too deeply
             raise TargetError(f"POST {url} did not return JSON; {fix}") from None
 
     async def tokenize(self, text: str) -> list[int]:

@@ -50,6 +50,8 @@ async def test_http_llama_tokenizer_round_trip() -> None:
         (httpx.Response(200, text="not json"), "did not return JSON"),
         (httpx.Response(200, json={"tokens": ["a"]}), "did not return {'tokens'"),
         (httpx.Response(200, json=[1, 2]), "did not return {'tokens'"),
+        (httpx.Response(200, text="[" * 5000), "did not return JSON"),  # nested too deeply
+        (httpx.Response(200, content=b"\xff\xfe{"), "did not return JSON"),
     ],
 )
 async def test_http_llama_tokenizer_bad_replies_are_target_errors(
