@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 from pydantic import ValidationError
 
 
@@ -35,7 +38,13 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind everything (flush records, stop engines), then exit 143."""
 
 
-def format_validation(exc: ValidationError, where: str | None = None) -> str:
+class HasErrors(Protocol):
+    """Anything with pydantic-style ``errors()``, e.g. FastAPI's ``RequestValidationError``."""
+
+    def errors(self) -> Sequence[Any]: ...
+
+
+def format_validation(exc: ValidationError | HasErrors, where: str | None = None) -> str:
     """First error of a pydantic ``ValidationError`` as ``field: message`` on one line.
 
     The one formatter for validation errors in tokenfab; ``where`` (a file or flag name) goes

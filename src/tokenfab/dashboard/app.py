@@ -24,7 +24,7 @@ from tokenfab import __version__
 from tokenfab.dashboard import api, pages
 from tokenfab.dashboard.html import error_page
 from tokenfab.dashboard.source import StoreSource
-from tokenfab.errors import StoreError, TokenfabError
+from tokenfab.errors import StoreError, TokenfabError, format_validation
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -61,13 +61,11 @@ def store_error_status(message: str) -> tuple[int, str]:
 
 
 def _validation_message(exc: RequestValidationError) -> str:
-    errs = exc.errors()
-    if not errs:
-        return "invalid request"
-    err = errs[0]
-    loc = [str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body")]
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{'.'.join(loc)}: {msg}" if loc else msg
+    """The first invalid field, named as the user typed it (``pue``, not ``query.pue``)."""
+    msg = format_validation(exc)
+    for where in ("query.", "path.", "body."):
+        msg = msg.removeprefix(where)
+    return msg or "invalid request"
 
 
 def install_handlers(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from starlette.responses import HTMLResponse
 
 from tokenfab.report import fmt
+from tokenfab.report.status import run_status
 
 CSS = """
 :root{--bg:#f5f6f8;--panel:#fff;--ink:#172033;--muted:#5b6780;--line:#e1e5eb;
@@ -62,10 +63,17 @@ font-weight:600;line-height:1.7;margin:0 .15rem .1rem 0;white-space:nowrap}
 .b-measured{background:#dcfce7;color:#166534}
 .b-modelled{background:#ede9fe;color:#5b21b6}
 .b-assumed{background:#fef3c7;color:#92400e}
-.b-status{background:#e2e8f0;color:#334155}
-.b-complete{background:#dcfce7;color:#166534}
-.b-failed,.b-interrupted{background:#fee2e2;color:#991b1b}
-.b-running{background:#dbeafe;color:#1e40af}
+.b-status,.b-unknown{background:#e2e8f0;color:#334155}
+.st-ok{background:#dcfce7;color:#166534}
+.st-live{background:#dbeafe;color:#1e40af}
+.st-partial{background:#fef3c7;color:#92400e}
+.st-bad{background:#fee2e2;color:#991b1b}
+.banner{padding:.6rem .9rem;border-radius:8px;margin:.75rem 0;font-weight:550;
+border:1px solid #fcd34d}
+.banner.st-bad{border-color:#fca5a5}
+.banner.st-live{border-color:#93c5fd}
+figure.chart{margin:0}
+figure.chart svg{max-width:100%;height:auto;display:block}
 .notice{background:#fffbeb;border:1px solid #fcd34d;color:#78350f;padding:.6rem .9rem;
 border-radius:8px;margin:.75rem 0}
 .error{background:#fef2f2;border:1px solid #fca5a5;color:#7f1d1d;padding:.6rem .9rem;
@@ -127,15 +135,19 @@ def pct(v: float | None) -> str:
 
 
 def badge(provenance: str, prefix: str = "") -> str:
-    cls = provenance if provenance in ("measured", "modelled", "assumed") else "status"
+    cls = provenance if provenance in ("measured", "modelled", "assumed") else "unknown"
     label = f"{prefix} {provenance}".strip()
     return f'<span class="badge b-{cls}" title="provenance">{e(label)}</span>'
 
 
-def status_badge(status: str) -> str:
-    known = ("complete", "failed", "interrupted", "running")
-    cls = status if status in known else "status"
-    return f'<span class="badge b-{cls}">{e(status)}</span>'
+def status_badge(status: str, n_records: int | None = None) -> str:
+    """The run's status as a coloured tag (labels and tones from
+    :mod:`tokenfab.report.status`); a partial run says how many requests it kept."""
+    st = run_status(status, n_records=n_records or 0)
+    kept = (f" · {n_records:,} kept" if st.partial and st.status != "running"
+            and n_records is not None else "")
+    return (f'<span class="badge st-{e(st.tone)}" data-status="{e(st.status)}" '
+            f'title="run status">{e(st.label + kept)}</span>')
 
 
 def load_label(mode: str, value: float) -> str:

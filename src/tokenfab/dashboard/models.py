@@ -58,7 +58,10 @@ class RunMeta(RunRow):
 class RunDetailOut(_Out):
     db: str
     run: RunMeta
-    summary: RunSummary = Field(description="tokenfab.run/1 summary")
+    summary: RunSummary = Field(description="the run's tokenfab.run summary")
+    status_note: str | None = Field(
+        default=None, description="for a run that did not complete: what happened, where, and "
+                                  "how many requests were kept")
     summary_source: Literal["stored", "recomputed"] = Field(
         description="stored by the run, or recomputed from its records (interrupted runs)")
     profile: TcoProfile | None = Field(description="the TCO profile the run was priced with")

@@ -58,7 +58,7 @@ def render_list(data: RunList, model: str | None, kind: str | None, status: str 
                else '<td class="sub">–</td>')
             + f'<td>{e(r.model)}</td><td>{e(r.kind)}</td>'
             f'<td class="num">{e(r.started_utc)}</td><td class="num">{r.n_points}</td>'
-            f'<td class="num">{r.n_records:,}</td><td>{status_badge(r.status)}</td>'
+            f'<td class="num">{r.n_records:,}</td><td>{status_badge(r.status, r.n_records)}</td>'
             f'<td class="mono sub">{e(r.target_url)}</td></tr>')
     heads = "".join(f'<th class="{c}">{h}</th>' for h, c in (
         ("", ""), ("run", ""), ("label", ""), ("model", ""), ("kind", ""),

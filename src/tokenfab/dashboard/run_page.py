@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 from tokenfab.dashboard.calc import calculator
-from tokenfab.dashboard.chart import throughput_chart
 from tokenfab.dashboard.html import badge, e, load_label, num, status_badge, usd
 from tokenfab.dashboard.models import RunDetailOut
+from tokenfab.report.data import RunView, normalise_point
+from tokenfab.report.html_sections import throughput_chart
+from tokenfab.report.status import run_status
 from tokenfab.schemas.summary import LatencyStats, PointSummary
 
 
@@ -29,6 +31,32 @@ def _hour_range(points: list[PointSummary]) -> str:
         return "–"
     lo, hi = min(hours), max(hours)
     return usd(lo) + (f" – {usd(hi)}" if usd(hi) != usd(lo) else "")
+
+
+def chart(d: RunDetailOut, title: str) -> str:
+    """The report's throughput-vs-interactivity chart of this run (one chart code for both),
+    or a note when no point has a per-user speed to plot."""
+    points = d.summary.points
+    if not any(p.throughput.per_user_output_tok_s_p50 is not None and p.requests.completed > 0
+               for p in points):
+        return ('<p class="sub" data-testid="chart-empty">No per-user speed was measured '
+                '(requests need at least two output tokens), so there is nothing to plot.</p>')
+    view = RunView(ref=d.run.run_id, run_id=d.run.run_id, label=title, model=d.run.model,
+                   kind="measured", environment=d.run.environment,
+                   points=[normalise_point(p.model_dump(mode="json"), modelled=False)
+                           for p in points])
+    svg = throughput_chart([view], width=640, height=420, titled=False)
+    return f'<figure class="chart" data-testid="throughput-chart">{svg}</figure>'
+
+
+def status_banner(d: RunDetailOut) -> str:
+    """A partial run says so before any figure: what happened, where, and what was kept."""
+    r = d.run
+    st = run_status(r.status, n_records=r.n_records, points=r.points, config=r.config)
+    if st.banner is None:
+        return ""
+    return (f'<div class="banner st-{e(st.tone)}" role="status" data-testid="run-status-banner" '
+            f'data-status="{e(st.status)}">{e(st.banner)}</div>')
 
 
 def _source(source: str) -> str:
@@ -154,7 +182,8 @@ def render(d: RunDetailOut) -> tuple[str, str]:
         f'{e(r.kind)} {status_badge(r.status)} · model <b data-testid="run-model">'
         f'{e(r.model)}</b> · target <span class="mono">{e(r.target_url)}</span> · started '
         f'{e(r.started_utc)} UTC{e(took)} · {r.n_records:,} records</p>')
-    notes = "".join(f'<div class="notice" data-testid="run-note">{e(n)}</div>' for n in d.notes)
+    notes = status_banner(d) + "".join(
+        f'<div class="notice" data-testid="run-note">{e(n)}</div>' for n in d.notes)
     points = s.points
     completed = sum(p.requests.completed for p in points)
     details = (f'<section class="panel"><h2>Stored with the run</h2>'
@@ -167,10 +196,10 @@ def render(d: RunDetailOut) -> tuple[str, str]:
     calc = calculator(r.run_id, d.profile,
                       best=usd(best.cost.usd_per_mtok_output) if best and best.cost else "–",
                       per_hour=_hour_range(points))
-    chart = ('<section class="panel"><h2>Throughput against speed per user</h2>'
-             f'{throughput_chart(points)}<p class="sub">Each dot is a load point: up is more '
-             'tokens for the machine (cheaper tokens), right is a faster stream for each '
-             'user.</p></section>')
-    body = (head + notes + _cards(points) + f'<div class="grid2">{chart}{calc}</div>'
+    figure = ('<section class="panel"><h2>Throughput against speed per user</h2>'
+              f'{chart(d, title)}<p class="sub">Each dot is a load point: up is more '
+              'tokens for the machine (cheaper tokens), right is a faster stream for each '
+              'user.</p></section>')
+    body = (head + notes + _cards(points) + f'<div class="grid2">{figure}{calc}</div>'
             + _table(points) + _errors(points) + details)
     return title, body

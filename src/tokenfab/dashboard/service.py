@@ -26,8 +26,9 @@ from tokenfab.dashboard.models import (
     RunMeta,
     RunRow,
 )
-from tokenfab.errors import ConfigError
+from tokenfab.errors import ConfigError, format_validation
 from tokenfab.report.data import summary_of
+from tokenfab.report.status import run_status
 from tokenfab.schemas.cost import TcoProfile
 from tokenfab.schemas.summary import LoadSpec, PointSummary, RunSummary
 from tokenfab.session.reprice import reprice
@@ -98,9 +99,11 @@ def run_detail(store: Store, ref: str) -> RunDetailOut:
     stored = detail.summary is not None
     summary = summary_of(store, detail)
     notes: list[str] = []
+    status = run_status(detail.status, n_records=detail.n_records, points=detail.points,
+                        config=detail.config)
     if not stored:
-        notes.append(f"run status is {detail.status!r}: the summary was recomputed from the "
-                     f"{detail.n_records} stored records")
+        notes.append(f"no summary was stored: the figures were recomputed from the "
+                     f"{detail.n_records:,} stored records")
     completed = sum(p.requests.completed for p in summary.points)
     if completed == 0:
         failed = sum(p.requests.failed for p in summary.points)
@@ -109,7 +112,7 @@ def run_detail(store: Store, ref: str) -> RunDetailOut:
     meta = RunMeta(**_row(detail).model_dump(), finished_unix_ns=detail.finished_unix_ns,
                    config=redact(detail.config), environment=dict(detail.environment),
                    points=list(detail.points))
-    return RunDetailOut(db=store.label, run=meta, summary=summary,
+    return RunDetailOut(db=store.label, run=meta, summary=summary, status_note=status.banner,
                         summary_source="stored" if stored else "recomputed",
                         profile=stored_profile(detail), notes=notes)
 
@@ -171,13 +174,6 @@ def price_profile(detail: RunDetail, q: PriceQuery) -> TcoProfile:
         raise ConfigError(msg) from None
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(x) for x in err.get("loc", ()))
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{loc}: {msg}" if loc else msg
-
-
 def _key(load: LoadSpec) -> tuple[str, float]:
     return load.mode, float(load.value)
 
@@ -195,7 +191,7 @@ def price_run(store: Store, ref: str, q: PriceQuery, samples: int = 0) -> PriceO
                          float(blend) if isinstance(blend, int | float) else 3.0, samples)
     except ValidationError as exc:
         raise ConfigError(f"run '{detail.run_id}' was stored with a config this tokenfab cannot "
-                          f"re-price ({_first_error(exc)})") from None
+                          f"re-price ({format_validation(exc)})") from None
     points = []
     for p in priced.points:
         c = p.cost

@@ -17,8 +17,8 @@ from tokenfab.metrics.compute import summarize_point
 from tokenfab.report import charts_export, png
 from tokenfab.report.html import write_run_report
 from tokenfab.report.png import svg_size
-from tokenfab.schemas.report import CHARTS, ReportConfig
 from tokenfab.schemas.records import RequestRecord
+from tokenfab.schemas.report import CHARTS, ReportConfig
 from tokenfab.schemas.summary import RunSummary, Target
 from tokenfab.session.report import report
 from tokenfab.store import Store

@@ -1,0 +1,156 @@
+"""Run status in the dashboard: every status the store reports reads distinctly in the run list
+and on the run page, and a partial run says what it kept and where it stopped."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import time
+import warnings
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():  # starlette asks for httpx2; httpx is what tokenfab ships
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from tokenfab.dashboard import create_app
+from tokenfab.metrics.compute import summarize_point
+from tokenfab.schemas.records import RequestRecord
+from tokenfab.schemas.summary import RunSummary, Target
+from tokenfab.store import Store
+
+MS = 1_000_000
+LONG_AGO_NS = 1_700_000_000_000_000_000  # 2023: no heartbeat since -> stale
+
+
+def records(point: int, n: int = 4) -> list[RequestRecord]:
+    out = []
+    for i in range(n):
+        sent = 10_000_000_000_000 + point * 10_000 * MS + i * 200 * MS
+        chunks = [sent + 50 * MS + k * 10 * MS for k in range(10)]
+        out.append(RequestRecord(point_index=point, request_index=i, sent_ns=sent,
+                                 end_ns=chunks[-1], first_chunk_ns=chunks[0], chunk_ns=chunks,
+                                 input_tokens=100, output_tokens=10))
+    return out
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def add(store: Store, run_id: str, *, points: int = 2, started_ns: int | None = None,
+        owner_pid: int | None = None, owner_host: str | None = None) -> RunSummary:
+    """A run of 3 planned points (1, 4, 8 streams) that measured the first ``points``."""
+    store.create_run(run_id, kind="bench", label=f"label-{run_id}",
+                     config={"url": "http://127.0.0.1:9", "model": "m", "values": [1, 4, 8],
+                             "requests_per_point": 4, "hourly_usd": 2.0},
+                     environment={}, target_url="http://127.0.0.1:9", model="m",
+                     started_unix_ns=started_ns or time.time_ns(), clock_offset_ns=0,
+                     owner_pid=owner_pid, owner_host=owner_host)
+    done = []
+    for idx, conc in list(enumerate((1.0, 4.0, 8.0)))[:points]:
+        store.add_point(run_id, idx, "concurrency", conc)
+        recs = records(idx)
+        store.append_records(run_id, recs)
+        done.append(summarize_point(recs, mode="concurrency", value=conc))
+    return RunSummary(run_id=run_id, target=Target(url="http://127.0.0.1:9", model="m"),
+                      points=done)
+
+
+# stored how -> (the list's badge, the run page's banner; None: no banner)
+EXPECTED: dict[str, tuple[str, str | None]] = {
+    "complete": ("complete", None),
+    "running": ("running",
+                "running — 8 requests kept so far during point 2 of 3 (4 streams); figures "
+                "are partial"),
+    "interrupted": ("interrupted · 8 kept",
+                    "interrupted during point 2 of 3 (4 streams) — 8 requests kept; figures are "
+                    "recomputed from the requests that finished"),
+    "killed": ("interrupted · 8 kept",
+               "interrupted during point 2 of 3 (4 streams) — 8 requests kept"),
+    "stale": ("stale · 8 kept",
+              "stale — the run stopped during point 2 of 3 (4 streams) without finishing"),
+    "server_lost": ("server lost · 8 kept",
+                    "server lost during point 2 of 3 (4 streams) — 8 requests kept; the server "
+                    "stopped answering"),
+    "failed": ("failed · 0 kept", "failed before its first request — nothing was measured"),
+}
+
+
+@pytest.fixture()
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    with Store(url) as store:
+        store.finish_run("complete", add(store, "complete"))
+        add(store, "running")  # owned by this (live) process, heartbeat now
+        add(store, "interrupted")
+        store.mark_run("interrupted", "interrupted")
+        add(store, "killed", owner_pid=dead_pid())  # kill -9: stored running, owner gone
+        add(store, "stale", started_ns=LONG_AGO_NS, owner_host="another-host")
+        store.finish_run("server_lost", add(store, "server_lost"), status="server_lost")
+        add(store, "failed", points=0)
+        store.mark_run("failed", "failed")
+    with sqlite3.connect(tmp_path / "runs.db") as db:  # its last sign of life: long ago
+        db.execute("UPDATE runs SET heartbeat_unix_ns = ? WHERE run_id = 'stale'",
+                   (LONG_AGO_NS,))
+    with TestClient(create_app(url)) as c:
+        yield c
+
+
+def text(html: str) -> str:
+    """What a reader sees: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_the_store_reports_each_status(client: TestClient) -> None:
+    got = {r["run_id"]: r["status"] for r in client.get("/api/runs").json()["runs"]}
+    assert got == {"complete": "complete", "running": "running", "interrupted": "interrupted",
+                   "killed": "interrupted", "stale": "stale", "server_lost": "server_lost",
+                   "failed": "failed"}
+
+
+def test_run_list_shows_each_status_distinctly(client: TestClient) -> None:
+    html = client.get("/").text
+    for run_id, (badge, _) in EXPECTED.items():
+        row = re.search(rf'<tr data-testid="run-row">(?:(?!</tr>).)*value="{run_id}"'
+                        r"(?:(?!</tr>).)*</tr>", html)
+        assert row is not None, run_id
+        tag = re.search(r'<span class="badge (st-\w+)" data-status="(\w+)"[^>]*>([^<]*)</span>',
+                        row[0])
+        assert tag is not None and tag[3] == badge, (run_id, tag and tag[3])
+    tones = {m[2]: m[1] for m in re.finditer(r'class="badge (st-\w+)" data-status="(\w+)"', html)}
+    assert tones == {"complete": "st-ok", "running": "st-live", "interrupted": "st-partial",
+                     "stale": "st-partial", "server_lost": "st-bad", "failed": "st-bad"}
+
+
+@pytest.mark.parametrize("run_id", list(EXPECTED))
+def test_run_page_says_what_a_partial_run_kept(client: TestClient, run_id: str) -> None:
+    page = client.get(f"/runs/{run_id}")
+    assert page.status_code == 200
+    banner = re.search(r'<div class="banner[^"]*"[^>]*data-testid="run-status-banner"[^>]*>'
+                       r"([^<]*)</div>", page.text)
+    expected = EXPECTED[run_id][1]
+    if expected is None:
+        assert banner is None
+        assert client.get(f"/api/runs/{run_id}").json()["status_note"] is None
+    else:
+        assert banner is not None and expected in unescape(banner[1]), banner and banner[1]
+        assert expected in client.get(f"/api/runs/{run_id}").json()["status_note"]
+        # the banner comes before any figure
+        at = page.text.index('data-testid="run-status-banner"')
+        figures = [page.text.find(x) for x in ('data-testid="headline-output-tok-s"',
+                                                'data-testid="points-table"')]
+        assert all(at < f for f in figures if f >= 0)
+        assert any(f >= 0 for f in figures) or run_id == "failed"  # nothing to show there
+
+
+def test_a_run_with_records_still_shows_its_figures(client: TestClient) -> None:
+    page = text(client.get("/runs/server_lost").text)
+    assert "8 ok" in page and "Load points" in page  # the kept requests are not hidden

@@ -1,0 +1,136 @@
+"""Run status in ``tokenfab report``: a run that did not complete is visibly partial in the HTML
+report, the Markdown summary and the result, with what it kept and where it stopped."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import time
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from tokenfab.metrics.compute import summarize_point
+from tokenfab.report.status import run_status
+from tokenfab.schemas.records import RequestRecord
+from tokenfab.schemas.report import ReportConfig
+from tokenfab.schemas.summary import RunSummary, Target
+from tokenfab.session.report import report
+from tokenfab.store import PointInfo, Store
+
+MS = 1_000_000
+LONG_AGO_NS = 1_700_000_000_000_000_000
+
+
+def records(point: int) -> list[RequestRecord]:
+    out = []
+    for i in range(4):
+        sent = 10_000_000_000_000 + point * 10_000 * MS + i * 200 * MS
+        chunks = [sent + 50 * MS + k * 10 * MS for k in range(10)]
+        out.append(RequestRecord(point_index=point, request_index=i, sent_ns=sent,
+                                 end_ns=chunks[-1], first_chunk_ns=chunks[0], chunk_ns=chunks,
+                                 input_tokens=100, output_tokens=10))
+    return out
+
+
+def add(store: Store, run_id: str, *, points: int = 2, owner_pid: int | None = None,
+        owner_host: str | None = None) -> RunSummary:
+    """A run that planned 1, 4 and 8 streams and measured the first ``points``."""
+    store.create_run(run_id, kind="bench", label=f"label-{run_id}",
+                     config={"url": "http://127.0.0.1:9", "model": "m", "values": [1, 4, 8],
+                             "requests_per_point": 4, "hourly_usd": 2.0},
+                     environment={}, target_url="http://127.0.0.1:9", model="m",
+                     started_unix_ns=time.time_ns(), clock_offset_ns=0, owner_pid=owner_pid,
+                     owner_host=owner_host)
+    done = []
+    for idx, conc in list(enumerate((1.0, 4.0, 8.0)))[:points]:
+        store.add_point(run_id, idx, "concurrency", conc)
+        store.append_records(run_id, records(idx))
+        done.append(summarize_point(records(idx), mode="concurrency", value=conc))
+    return RunSummary(run_id=run_id, target=Target(url="http://127.0.0.1:9", model="m"),
+                      points=done)
+
+
+BANNERS = {
+    "running": "running — 8 requests kept so far during point 2 of 3 (4 streams)",
+    "interrupted": "interrupted during point 2 of 3 (4 streams) — 8 requests kept",
+    "killed": "interrupted during point 2 of 3 (4 streams) — 8 requests kept",
+    "stale": "stale — the run stopped during point 2 of 3 (4 streams) without finishing",
+    "server_lost": "server lost during point 2 of 3 (4 streams) — 8 requests kept",
+    "failed": "failed before its first request — nothing was measured",
+}
+TAGS = {"running": "running", "interrupted": "interrupted", "killed": "interrupted",
+        "stale": "stale", "server_lost": "server lost", "failed": "failed"}
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    with Store(url) as store:
+        store.finish_run("complete", add(store, "complete"))
+        add(store, "running")
+        add(store, "interrupted")
+        store.mark_run("interrupted", "interrupted")
+        add(store, "killed", owner_pid=proc.pid)  # kill -9: still stored as running
+        add(store, "stale", owner_host="another-host")
+        store.finish_run("server_lost", add(store, "server_lost"), status="server_lost")
+        add(store, "failed", points=0)
+        store.mark_run("failed", "failed")
+    with sqlite3.connect(tmp_path / "runs.db") as conn:
+        conn.execute("UPDATE runs SET heartbeat_unix_ns = ? WHERE run_id = 'stale'",
+                     (LONG_AGO_NS,))
+    return url
+
+
+def text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.mark.parametrize("run_id", list(BANNERS))
+def test_partial_runs_carry_a_banner_and_a_tag(db: str, tmp_path: Path, run_id: str) -> None:
+    out = tmp_path / f"{run_id}.html"
+    result = report(ReportConfig(refs=[run_id], db=db, output=str(out)))
+    html = out.read_text()
+    assert BANNERS[run_id] in text(html)
+    assert re.search(rf'<div class="banner \w+" role="status" data-status="\w+"><b>label-'
+                     rf"{run_id}</b>: {re.escape(BANNERS[run_id][:15])}", unescape(html))
+    tag = re.search(r'<span class="status (\w+)" data-status="(\w+)">([^<]+)</span>', html)
+    assert tag is not None and tag[3] == TAGS[run_id]
+    assert result.runs[0].status_note is not None and BANNERS[run_id] in result.runs[0].status_note
+    md = report(ReportConfig(refs=[run_id], db=db, format="md", output="-")).text or ""
+    assert f"> **label-{run_id}**: {BANNERS[run_id]}" in md
+
+
+def test_a_complete_run_has_no_banner(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "c.html"
+    result = report(ReportConfig(refs=["complete", "server_lost"], db=db, output=str(out)))
+    html = out.read_text()
+    assert html.count('role="status"') == 1 and 'data-status="server_lost"' in html
+    assert 'data-status="complete"' not in html
+    assert [r.status_note is None for r in result.runs] == [True, False]
+
+
+def test_the_kept_requests_are_still_reported(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "s.html"
+    report(ReportConfig(refs=["server_lost"], db=db, output=str(out)))
+    assert "no completed requests" not in out.read_text()
+    assert out.read_text().count('class="mark"') >= 2  # both kept points are drawn
+
+
+@pytest.mark.parametrize(("status", "label", "tone"), [
+    ("complete", "complete", "ok"), ("running", "running", "live"),
+    ("interrupted", "interrupted", "partial"), ("stale", "stale", "partial"),
+    ("server_lost", "server lost", "bad"), ("failed", "failed", "bad"),
+    ("paused", "paused", "partial"),
+])
+def test_status_labels_and_tones(status: str, label: str, tone: str) -> None:
+    st = run_status(status, n_records=3, points=[PointInfo(point_index=0, mode="rate",
+                                                           value=2.0)])
+    assert (st.label, st.tone, st.partial) == (label, tone, status != "complete")
+    assert (st.banner is None) == (status == "complete")
+    if st.banner is not None:
+        assert "3 requests kept" in st.banner and "point 1 (2 req/s)" in st.banner
