@@ -141,28 +141,31 @@ def bench(cfg: BenchConfig, *, db: str | None = None, progress: Progress | None 
           say: Callable[[str], None] | None = None) -> BenchResult:
     """``tokenfab bench``: benchmark ``cfg.url``, store every request in ``db`` (default: the
     tokenfab database), return the summary and how the run ended. ``say`` gets one status
-    line once the database is open (a bad ``db`` fails before anything is said or sent)."""
+    line once the target and workload are checked (until then, a failure is its only line)."""
     with Store(db) as store:
-        if say is not None:
-            say(f"tokenfab bench → {cfg.url} ({cfg.model}), {cfg.mode} {list(cfg.values)}")
-        return run_async(run_bench(cfg, store, kind="bench", progress=progress))
+        return run_async(run_bench(cfg, store, kind="bench", progress=progress, say=say))
 
 
 async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
                     progress: Progress | None = None,
                     engine_info: dict[str, Any] | None = None,
-                    on_run_id: Callable[[str], None] | None = None) -> BenchResult:
+                    on_run_id: Callable[[str], None] | None = None,
+                    say: Callable[[str], None] | None = None) -> BenchResult:
     """Benchmark ``cfg.url`` at every load point; records are committed as requests end."""
     progress = progress or NullProgress()
     endpoint = Endpoint.parse(cfg.url)
+    dataset = _dataset(cfg, progress)  # a bad file fails before the server is contacted
     meter = make_meter(cfg, progress)  # an unusable meter fails here, before anything is stored
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
             info = await probe_target(cfg, endpoint, client)
+            rng = np.random.default_rng(cfg.seed)
+            factory = None if dataset is not None else await _prompt_factory(info, client)
+            if say is not None:
+                say(f"tokenfab {kind} → {cfg.url} ({cfg.model}), {cfg.mode} "
+                    + ",".join(f"{v:g}" for v in cfg.values))
             for w in info.warnings:
                 progress.note(w)
-            rng = np.random.default_rng(cfg.seed)
-            dataset, factory = await _workload(cfg, info, client, progress)
             started_unix_ns = time.time_ns()
             run_id = uuid.uuid4().hex[:12]
             env = environment_manifest(engine_info)
@@ -212,19 +215,22 @@ async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
     return BenchResult(run_id=run_id, status=status, summary=result, warnings=warnings)
 
 
-async def _workload(cfg: BenchConfig, info: TargetInfo, client: httpx.AsyncClient,
-                    progress: Progress) -> tuple[list[DatasetRequest] | None,
-                                                 PromptFactory | None]:
-    """The dataset to replay, or the prompt factory (sized with the best tokenizer there is)."""
-    if cfg.dataset:
-        loaded = load_dataset(cfg.dataset)
-        for bad in loaded.bad_rows[:5]:
-            progress.note(f"dataset line {bad.line_no} skipped: {bad.reason}")
-        if len(loaded.bad_rows) > 5:
-            progress.note(f"... {len(loaded.bad_rows) - 5} more bad dataset rows skipped")
-        return loaded.requests, None
+def _dataset(cfg: BenchConfig, progress: Progress) -> list[DatasetRequest] | None:
+    """The dataset to replay (None: generate prompts); bad rows are noted and skipped."""
+    if not cfg.dataset:
+        return None
+    loaded = load_dataset(cfg.dataset)
+    for bad in loaded.bad_rows[:5]:
+        progress.note(f"dataset line {bad.line_no} skipped: {bad.reason}")
+    if len(loaded.bad_rows) > 5:
+        progress.note(f"... {len(loaded.bad_rows) - 5} more bad dataset rows skipped")
+    return loaded.requests
+
+
+async def _prompt_factory(info: TargetInfo, client: httpx.AsyncClient) -> PromptFactory:
+    """Prompts sized with the model's tokenizer when the server has one, else by words."""
     tokenizer = HttpLlamaTokenizer(info.url, client) if info.has_tokenize else WordTokenizer()
-    return None, await PromptFactory.create(tokenizer)
+    return await PromptFactory.create(tokenizer)
 
 
 async def _run_points(cfg: BenchConfig, endpoint: Endpoint, info: TargetInfo,

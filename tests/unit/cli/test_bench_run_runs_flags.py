@@ -1,0 +1,122 @@
+"""`bench`, `run` and `runs` with bad input: one line naming the flag, a non-zero exit, no
+traceback, and nothing contacted or started first (the URL below has no server and the
+engine cannot start here, so a flag checked too late fails with the wrong message)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tokenfab.cli.main import main
+from tokenfab.store import Store
+
+NOWHERE = "/nonexistent/dir"
+BENCH = ["bench", "--url", "http://127.0.0.1:9", "--model", "m"]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("TOKENFAB_LLAMA_BIN_DIR", str(tmp_path / "no-bin"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    assert exc.value.code not in (0, None), f"exit 0 for {args}: {out[-300:]}"
+    assert "Traceback" not in out + err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, f"{args} printed {len(lines)} lines on stderr: {err[-500:]}"
+    assert lines[0].startswith("tokenfab: error:"), lines[0]
+    return lines[0].lower()
+
+
+RANGE_CASES: list[tuple[str, str]] = [
+    (flag, value)
+    for flag, values in [
+        ("--requests", ["0", "-1", "100000000"]),
+        ("--duration", ["0", "-1", "nan", "inf", "1e9"]),
+        ("--warmup", ["-1", "100000000"]),
+        ("--repeats", ["0", "-2", "101"]),
+        ("--concurrency", ["0", "-1", "nan", "inf", "1.5", "5000"]),
+        ("--rate", ["0", "-1", "nan", "inf"]),
+        ("--gamma-shape", ["0", "-1", "nan", "inf"]),
+        ("--timeout", ["0", "-1", "nan", "inf", "1e9"]),
+        ("--input-tokens", ["0", "-5", "nan", "1e12", "10000000", "U(9,1)"]),
+        ("--output-tokens", ["0", "nan", "10000000"]),
+        ("--hourly-usd", ["-1", "nan", "inf"]),
+        ("--blend-ratio", ["-1", "nan", "inf"]),
+        ("--bootstrap", ["-1", "1000000"]),
+        ("--seed", ["-1"]),
+    ]
+    for value in values
+]
+
+
+@pytest.mark.parametrize(("flag", "value"), RANGE_CASES)
+@pytest.mark.parametrize("command", ["bench", "run"])
+def test_out_of_range_values_name_the_flag(command: str, flag: str, value: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    base = BENCH if command == "bench" else ["run"]
+    assert flag in one_line_error([*base, flag, value], capsys)
+
+
+@pytest.mark.parametrize("value", ["ttft_ms=nan", "ttft_ms=0", "tpot_ms=inf", "e2e_ms=-5"])
+def test_slo_values(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "--slo" in one_line_error([*BENCH, "--slo", value], capsys)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["bench", "--url", "http://[::1", "--model", "m"], ["--url", "[::1"]),
+    (["bench", "--url", "ftp://example.com", "--model", "m"], ["--url", "http://"]),
+    (["bench", "--url", "http://:8080", "--model", "m"], ["--url", "host"]),
+    (["bench", "--url", "http://127.0.0.1:99999", "--model", "m"], ["--url"]),
+    ([*BENCH, "--api-key", "clé€"], ["--api-key", "ascii"]),
+    ([*BENCH, "--api-key", "a\nb"], ["--api-key"]),
+    ([*BENCH, "--json", f"{NOWHERE}/s.json"], ["--json", NOWHERE]),
+    ([*BENCH, "--db", "not a url"], ["database url"]),
+    ([*BENCH, "--db", f"sqlite:///{NOWHERE}/x.db"], [NOWHERE, "--db"]),
+    (["run", "--engine-arg", "--alias 'x"], ["--engine-arg", "quote"]),
+    (["run", "--slots", "0"], ["--slots"]),
+    (["run", "--slots", "-3"], ["--slots"]),
+    (["run", "--slots", "100000"], ["--slots"]),
+    (["run", "--model", "nope"], ["nope"]),
+    (["run", "--report", f"{NOWHERE}/r.html"], ["--report", NOWHERE]),
+    (["run", "--json", f"{NOWHERE}/r.json"], ["--json", NOWHERE]),
+    (["run", "--db", "not a url"], ["database url"]),
+    (["runs", "show", "nosuchid"], ["nosuchid", "runs list"]),
+    (["runs", "export", "nosuchid"], ["nosuchid"]),
+    (["runs", "list", "--limit", "0"], ["--limit"]),
+    (["runs", "list", "--limit", "-1"], ["--limit"]),
+    (["runs", "list", "--db", "not a url"], ["database url"]),
+    (["runs", "export", "x", "--format", "parquet"], ["parquet", "-o"]),
+    (["runs", "export", "x", "-o", f"{NOWHERE}/x.json"], [NOWHERE]),
+])
+def test_bad_input_is_one_line(args: list[str], words: list[str],
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(args, capsys)
+    for w in words:
+        assert w.lower() in line, f"{args}: message does not name {w!r}: {line}"
+
+
+def test_export_of_a_real_run_to_an_unwritable_path(
+    isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{isolated / 'r.db'}"
+    with Store(db) as store:
+        store.create_run("abc123", kind="bench", label=None, config={}, environment={},
+                         target_url="http://x", model="m", started_unix_ns=1,
+                         clock_offset_ns=0)
+    line = one_line_error(["runs", "export", "abc123", "-o", f"{NOWHERE}/x.csv",
+                           "--format", "csv", "--db", db], capsys)
+    assert NOWHERE in line
+    line = one_line_error(["runs", "export", "abc123", "-o", str(isolated), "--db", db],
+                          capsys)
+    assert "directory" in line
