@@ -10,7 +10,6 @@ from tokenfab.cost.catalog import (
     PRICE_NOTE,
     RENTAL,
     Accelerator,
-    Precision,
     default_rental_tier,
     find_accelerator,
     load_catalog,
@@ -19,6 +18,7 @@ from tokenfab.cost.catalog import (
     rental_usd_per_hour,
 )
 from tokenfab.errors import ConfigError
+from tokenfab.schemas.types import Precision
 
 CATALOG = load_catalog()
 KEYS = ["A100", "H100", "H200", "B200", "GB200", "MI300X", "MI325X", "MI355X", "L40S"]

@@ -43,7 +43,8 @@ def test_old_summary_loads_with_unit_named_breakdown() -> None:
 
 
 def test_new_summary_keeps_its_schema() -> None:
-    s = RunSummary(run_id="r", target={"url": "u", "model": "m"}, points=[])  # type: ignore[arg-type]
+    s = RunSummary.model_validate({"run_id": "r", "target": {"url": "u", "model": "m"},
+                                   "points": []})
     assert s.to_json_dict()["schema"] == SCHEMA_ID
 
 

@@ -86,8 +86,8 @@ def test_price_rate_profile_file(tmp_path: Path) -> None:
         (lambda: RepriceConfig(run_id="x", price=PriceSpec(hourly_usd=1), blend_ratio=-1),
          "--blend-ratio"),
         (lambda: PriceSpec(hardware="H100", gpus=0), "--gpus"),
-        (lambda: RateConfig(price=PriceSpec(hourly_usd=1), output_tok_s=1, surprise=1),
-         "surprise"),
+        (lambda: RateConfig.model_validate({"price": {"hourly_usd": 1}, "output_tok_s": 1,
+                                            "surprise": 1}), "surprise"),
     ],
 )
 def test_configs_reject_bad_values(build: object, needle: str) -> None:
