@@ -96,14 +96,15 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "internal error", "detail": detail}, status_code=500)
 
 
-def create_app(db_url: str, *, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
-    """The dashboard over the results database at ``db_url``.
+def create_app(db_url: str | StoreSource, *,
+               allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+    """The dashboard over the results database at ``db_url`` (or an open source of it).
 
     The database is opened on the first request that needs it (and again after a failure),
     never created. ``allowed_hosts`` restricts the Host header (``tokenfab serve`` passes the
     loopback names, which stops DNS-rebinding pages from reading the API).
     """
-    source = StoreSource(db_url)
+    source = db_url if isinstance(db_url, StoreSource) else StoreSource(db_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tokenfab.errors import StoreError
 from tokenfab.store import Store
-from tokenfab.store.engine import is_memory_sqlite, mask, parse_url
+from tokenfab.store.engine import create_store_engine, is_memory_sqlite, mask, parse_url
 
 
 class StoreSource:
@@ -43,8 +43,13 @@ class StoreSource:
                     f"`tokenfab bench --db {self.label}` or start the dashboard with the right "
                     "--db")
             if self._store is None:
-                self._store = Store(self.url)
+                self._store = Store(self.url, read_only=True)
             return self._store
+
+    def check_url(self) -> None:
+        """Raise :class:`StoreError` now when ``db_url`` cannot name a database (bad syntax, no
+        driver); a database that is merely missing or down is reported per request instead."""
+        create_store_engine(parse_url(self.url)).dispose()
 
     def _drop(self) -> None:
         if self._store is not None:

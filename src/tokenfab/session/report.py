@@ -31,7 +31,7 @@ def load_views(refs: list[str], db: str | None) -> list[RunView]:
     files = {r: read_document(r) for r in refs if is_file_ref(r)}
     if len(files) == len(refs):
         return [files[r] for r in refs]
-    with Store(db or default_db_url()) as store:
+    with Store(db or default_db_url(create=False), read_only=True) as store:
         return [files[r] if r in files else stored_view(store, r) for r in refs]
 
 

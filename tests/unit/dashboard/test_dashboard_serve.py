@@ -1,18 +1,46 @@
-"""``tokenfab serve``: loopback by default, one-line errors, and a real server on loopback."""
+"""``tokenfab serve`` and ``tokenfab.session.serve``: loopback by default, every bad flag a
+one-line error before anything listens, and a real server on loopback."""
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from tokenfab.cli.serve import bind, build_app, display_url, is_loopback, make_server, serve_cmd
+from tokenfab.cli.main import main
+from tokenfab.dashboard.source import StoreSource
 from tokenfab.errors import ConfigError
+from tokenfab.schemas.serve import ServeConfig, is_loopback
+from tokenfab.session import serve as serve_mod
+from tokenfab.session.serve import bind, build_app, display_url, make_server, serve
 from tokenfab.store import Store
+
+
+def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """``tokenfab ARGS`` exits non-zero with one ``tokenfab: error:`` line, no traceback."""
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    assert exc.value.code not in (0, None) and "Traceback" not in out + err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("tokenfab: error: "), err
+    return lines[0]
+
+
+@pytest.fixture()
+def no_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fail the test instead of serving forever if a bad flag got through."""
+    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(serve_mod, "make_server", refuse)
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
@@ -29,28 +57,90 @@ def test_display_url_brackets_ipv6() -> None:
     assert display_url("::1", 8321) == "http://[::1]:8321/"
 
 
-def test_non_loopback_host_needs_allow_remote(tmp_path: Path) -> None:
-    result = CliRunner().invoke(serve_cmd, ["--host", "0.0.0.0", "--db",
-                                            f"sqlite:///{tmp_path / 'x.db'}"])
-    assert isinstance(result.exception, ConfigError)
-    msg = str(result.exception)
-    assert "--allow-remote" in msg and "\n" not in msg
+def test_non_loopback_host_needs_allow_remote(tmp_path: Path, no_server: None,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(["serve", "--host", "0.0.0.0", "--db",
+                           f"sqlite:///{tmp_path / 'x.db'}"], capsys)
+    assert "--host 0.0.0.0 is not a loopback address" in line and "--allow-remote" in line
     assert not (tmp_path / "x.db").exists()
 
 
 def test_busy_port_is_a_one_line_error() -> None:
     taken = bind("127.0.0.1", 0)
     try:
-        with pytest.raises(ConfigError, match=r"cannot listen on 127\.0\.0\.1:\d+ .*--port"):
+        with pytest.raises(ConfigError, match=r"cannot listen on 127\.0\.0\.1:\d+ \(the port "
+                                              r"is in use.*pick another --port"):
             bind("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
 
 
+def test_privileged_port_says_why(no_server: None, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    def denied(self: socket.socket, addr: object) -> None:  # what a non-root user gets
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(socket.socket, "bind", denied)
+    line = one_line_error(["serve", "--port", "80"], capsys)
+    assert "127.0.0.1:80" in line and "ports below 1024 need root" in line
+    assert "--port 1024 or above" in line
+
+
+def test_busy_port_through_the_cli(no_server: None, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = one_line_error(["serve", "--port", str(port)], capsys)
+    assert f"127.0.0.1:{port}" in line and "in use" in line
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--port", "70000"], ["--port 70000", "0-65535"]),
+    (["--port", "-1"], ["--port -1"]),
+    (["--port", "eighty"], ["--port", "eighty"]),
+    (["--db", "garbage"], ["--db", "garbage", "sqlite:///"]),
+    (["--db", "nosuchdb://x/y"], ["--db", "nosuchdb"]),
+    (["--db", ""], ["--db is empty"]),
+    (["--host", ""], ["--host is empty"]),
+    (["--host", "bad.invalid", "--allow-remote"], ["bad.invalid", "--host"]),
+])
+def test_bad_flags_are_one_line_before_listening(no_server: None, args: list[str],
+                                                 words: list[str],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(["serve", *args], capsys)
+    for w in words:
+        assert w in line, line
+
+
+def test_serve_returns_its_result_when_stopped(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library entry point: reports readiness through its callback, stops on Ctrl-C."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    Store(url).close()
+
+    class Stops:
+        def run(self, sockets: list[socket.socket]) -> None:
+            assert sockets[0].getsockname()[0] == "127.0.0.1"
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve_mod, "make_server", lambda app, host, port: Stops())
+    seen: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    result = serve(ServeConfig(db=url, port=0), on_ready=lambda u, d: seen.append((u, d)),
+                   on_warning=warnings.append)
+    assert result.schema_ == "tokenfab.serve/1" and seen == [(result.url, url)]
+    assert result.url.startswith("http://127.0.0.1:") and not warnings
+    missing = serve(ServeConfig(db=f"sqlite:///{tmp_path / 'none.db'}", port=0),
+                    on_warning=warnings.append)
+    assert missing.db.endswith("none.db") and "does not exist" in warnings[0]
+    assert not (tmp_path / "none.db").exists()
+
+
 def test_serves_pages_on_loopback(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     Store(url).close()
-    app = build_app(url, remote=False)
+    app = build_app(StoreSource(url), remote=False)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = make_server(app, "127.0.0.1", port)
