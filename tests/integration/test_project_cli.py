@@ -23,7 +23,8 @@ def test_project_contract(tmp_path: Path) -> None:
                     "tpot_ms=30", "--json", str(out), timeout=300)
     assert proc.returncode == 0, proc.stderr
     s = json.loads(out.read_text())
-    assert s["schema"] == "tokenfab.run/2" and len(s["points"]) == 20
+    assert s["schema"] == "tokenfab.projection/1" and s["kind"] == "projection"
+    assert len(s["points"]) == 20
     by_hw: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     for p in s["points"]:
         assert p["precision"] == "fp8" and p["gpus"] == 8 and p["provenance"] == "modelled"
@@ -31,6 +32,7 @@ def test_project_contract(tmp_path: Path) -> None:
         lo, hi = p["throughput"]["output_tok_s_per_gpu_range"]
         assert lo <= p["throughput"]["output_tok_s_per_gpu"] <= hi
         assert p["tokens_per_s_per_mw"] > 0
+        assert p["band"]["kind"] == "efficiency ±20% (assumed)" and "ci95" not in p
         by_hw.setdefault(p["hardware"], []).append(p)
     assert len(by_hw) == 4
     for pts in by_hw.values():

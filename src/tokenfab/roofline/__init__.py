@@ -6,10 +6,10 @@ from tokenfab.roofline.models import (
     SUPPORTED_MODEL_TYPES,
     Mla,
     ModelSpec,
-    Precision,
     bytes_per_param,
     spec_from_config,
 )
+from tokenfab.schemas.types import Precision
 
 __all__ = [
     "BYTES_PER_PARAM",

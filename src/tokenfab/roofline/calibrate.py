@@ -1,35 +1,42 @@
-"""Fit efficiency factors from measured runs. Pure fit, plus a loader from the store.
+"""Fit efficiency factors to measured load points by re-simulating them. Pure (no store).
 
-Decode is memory-bound at the batch sizes we calibrate on, so for each measured load point i
-(concurrency B_i, mean context L_i, measured TPOT p50 τ_i):
+For each measured load point i (concurrency B_i, mean input and output lengths, measured TPOT
+p50 τ_i and output throughput θ_i), the batching simulator on the step model gives τ̂_i(e) and
+θ̂_i(e) for efficiency factors e = (eff_memory, eff_compute, step_overhead_s). The fit minimises
 
-    τ_i ≈ bytes_i / bandwidth × u + o,     bytes_i = weight_bytes + B_i × kv_bytes(L_i)
+    L(e) = Σ_i (ln τ̂_i − ln τ_i)² + (ln θ̂_i − ln θ_i)²
 
-with u = 1 / eff_memory and o = step_overhead_s, fitted by ordinary least squares (o fixed at
-the family default when only one point is available). Standard errors come from the residual
-variance: se = sqrt(diag(σ² (XᵀX)⁻¹)), σ² = RSS / (n − p). Residuals are reported in percent.
+by coordinate search in log space; rms_log_residual = sqrt(L / (2 n)) is the relative
+uncertainty a calibrated projection carries. The caller (``tokenfab.session.project``) reads
+the run from the store and hands its points in as plain values.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-import numpy as np
-
+from tokenfab.cost.catalog import Accelerator
 from tokenfab.errors import ConfigError
-from tokenfab.roofline.step import DEFAULT_EFFICIENCY, Efficiency
-from tokenfab.store import Store
+from tokenfab.metrics.compute import summarize_point
+from tokenfab.roofline.batchsim import SimSettings, simulate
+from tokenfab.roofline.models import ModelSpec
+from tokenfab.roofline.project import device_of, kv_dtype_bytes, shape_of
+from tokenfab.roofline.step import DEFAULT_EFFICIENCY, Efficiency, ReplicaModel
+from tokenfab.schemas.config import LengthSpec
+from tokenfab.schemas.projection import CalibrationSummary
+from tokenfab.schemas.summary import PointSummary
+from tokenfab.schemas.types import Precision
 
 
 @dataclass(frozen=True)
-class CalPoint:
+class MeasuredPoint:
     concurrency: int
-    bytes_per_step: float
-    bandwidth_bytes_per_s: float
-    tpot_s: float
+    tpot_ms: float
+    output_tok_s: float
+    isl: float  # mean input tokens per request
+    osl: float  # mean output tokens per request
 
 
 @dataclass(frozen=True)
@@ -39,57 +46,26 @@ class Calibration:
     efficiency: Efficiency
     residuals_pct: list[float] = field(default_factory=list)
     rms_log_residual: float | None = None  # relative uncertainty carried into projections
-    se_step_overhead_s: float | None = None
 
-    def describe(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "family": self.family,
-                "eff_memory": self.efficiency.eff_memory,
-                "step_overhead_s": self.efficiency.step_overhead_s,
-                "eff_compute": self.efficiency.eff_compute,
-                "rms_log_residual": self.rms_log_residual,
-                "residuals_pct": self.residuals_pct, "provenance": "measured fit"}
+    def summary(self) -> CalibrationSummary:
+        return CalibrationSummary(
+            run_id=self.run_id, family=self.family, eff_memory=self.efficiency.eff_memory,
+            eff_compute=self.efficiency.eff_compute,
+            step_overhead_s=self.efficiency.step_overhead_s,
+            rms_log_residual=self.rms_log_residual, residuals_pct=self.residuals_pct)
 
 
-def fit(points: list[CalPoint], default: Efficiency) -> tuple[Efficiency, list[float],
-                                                                float | None, float | None]:
-    """OLS of τ = x·u + o with x = bytes/bandwidth; returns (efficiency, residuals %, se's)."""
-    if not points:
-        raise ConfigError("no measured points with a TPOT to calibrate from")
-    x = np.array([p.bytes_per_step / p.bandwidth_bytes_per_s for p in points])
-    y = np.array([p.tpot_s for p in points])
-    if len(points) == 1 or np.ptp(x) < 1e-12 * max(x.max(), 1e-30):
-        o = default.step_overhead_s
-        u = float(np.sum((y - o) * x) / np.sum(x * x))
-        resid = y - (x * u + o)
-        se_u = se_o = None
-    else:
-        design = np.column_stack([x, np.ones_like(x)])
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-        u, o = float(coef[0]), float(coef[1])
-        if o < 0:  # an overhead cannot be negative: refit through the origin
-            o = 0.0
-            u = float(np.sum(y * x) / np.sum(x * x))
-        resid = y - (x * u + o)
-        dof = max(len(points) - 2, 1)
-        s2 = float(np.sum(resid ** 2) / dof)
-        cov = s2 * np.linalg.inv(design.T @ design)
-        se_u, se_o = float(math.sqrt(max(cov[0, 0], 0))), float(math.sqrt(max(cov[1, 1], 0)))
-    if u <= 0:
-        raise ConfigError("calibration gave a non-positive memory time; the run looks "
-                          "compute- or overhead-bound, calibrate on a decode-heavy run")
-    eff_mem = min(1.0 / u, 1.0)
-    se_eff = se_u / (u * u) if se_u is not None else None
-    return (replace(default, eff_memory=eff_mem, step_overhead_s=o),
-            [float(r / t * 100) for r, t in zip(resid, y, strict=True)], se_eff, se_o)
-
-
-@dataclass(frozen=True)
-class MeasuredPoint:
-    concurrency: int
-    tpot_ms: float
-    output_tok_s: float
-    isl: float
-    osl: float
+def measured_points(points: Sequence[PointSummary]) -> list[MeasuredPoint]:
+    """The closed-loop points of a run summary that have a TPOT and completed requests."""
+    out = []
+    for p in points:
+        tpot = p.latency_ms.get("tpot")
+        n = p.requests.completed
+        if tpot is None or n == 0 or p.load.mode != "concurrency":
+            continue
+        out.append(MeasuredPoint(int(p.load.value), tpot.p50, p.throughput.output_tok_s,
+                                 p.tokens.input / n, p.tokens.output / n))
+    return out
 
 
 def _objective(eff: Efficiency, points: list[MeasuredPoint],
@@ -139,59 +115,19 @@ def fit_by_simulation(points: list[MeasuredPoint], start: Efficiency,
     return best, best_resid, rms
 
 
-def _run_target(detail: Any, model_ref: str | None) -> tuple[Any, str, str, str]:
-    """(accelerator, model ref, family, engine) of a stored run: its GPU if it recorded one
-    (nvidia-smi name matched against the catalog), else this machine's CPU."""
-    from tokenfab.cost.catalog import load_catalog
-    from tokenfab.roofline.project import local_accelerator
-
-    gpus = detail.environment.get("gpus") or []
-    engine_kind = str(detail.environment.get("engine", {}).get("kind", ""))
-    if gpus:
-        name = str(gpus[0].get("name", "")).upper()
-        acc = next((a for key, a in load_catalog().items() if key.upper() in name), None)
-        if acc is None:
-            raise ConfigError(f"run '{detail.run_id}' ran on {gpus[0].get('name')!r}, which "
-                              "is not in the hardware catalog; see `tokenfab hardware list`")
-        return acc, model_ref or detail.model, acc.family, "vllm"
-    if not engine_kind.startswith("llama.cpp"):
-        raise ConfigError(f"run '{detail.run_id}' recorded no GPU and no embedded engine: "
-                          "calibrate on a run of `tokenfab run` or of a GPU server")
-    return local_accelerator(), model_ref or "smollm2-135m", "cpu", "llama.cpp"
-
-
-def calibration_from_run(store: Store, run_id: str, *, model_ref: str | None = None,
-                         precision: str | None = None, tp: int = 1) -> Calibration:
-    """Fit efficiency factors to a stored run by re-simulating each measured load point
-    (same concurrency and lengths) with the batching simulator and the step model."""
-    from tokenfab.metrics.compute import summarize_point
-    from tokenfab.roofline.batchsim import SimSettings, simulate
-    from tokenfab.roofline.loading import load_model
-    from tokenfab.roofline.project import device_of, kv_dtype_bytes, shape_of
-    from tokenfab.roofline.step import Efficiency, ReplicaModel
-    from tokenfab.schemas.config import LengthSpec
-
-    detail = store.get_run_detail(run_id)
-    summary = detail.run_summary()
-    if summary is None:
-        raise ConfigError(f"run '{detail.run_id}' has no summary; calibrate on a finished run")
-    acc, ref, family, engine = _run_target(detail, model_ref)
-    spec = load_model(ref)
-    prec = precision or ("int4" if family == "cpu" else "bf16")
+def calibrate(run_id: str, points: list[MeasuredPoint], spec: ModelSpec, acc: Accelerator, *,
+              precision: Precision, engine: str, tp: int = 1) -> Calibration:
+    """Fit the efficiency factors of ``acc``'s family to ``points`` measured serving ``spec``
+    at weight ``precision`` on ``tp`` accelerators, starting from the family's defaults with
+    ``engine``'s overheads. Each evaluation re-simulates max(4 B_i, 16) requests per point
+    (KV at BF16 on CPUs, else ``kv_dtype_bytes(precision)``)."""
+    family = acc.family
     device = device_of(acc)
-    points = []
-    for p in summary.points:
-        tpot = p.latency_ms.get("tpot")
-        n = p.requests.completed
-        if tpot is None or n == 0 or p.load.mode != "concurrency":
-            continue
-        points.append(MeasuredPoint(int(p.load.value), tpot.p50, p.throughput.output_tok_s,
-                                    p.tokens.input / n, p.tokens.output / n))
+    kv_bytes = kv_dtype_bytes(precision) if family != "cpu" else 2.0
 
     def sim(eff: Efficiency, mp: MeasuredPoint) -> tuple[float, float]:
-        shape = shape_of(spec, prec, kv_dtype_bytes(prec) if family != "cpu" else 2.0,
-                         context_len=int(mp.isl + mp.osl))
-        rep = ReplicaModel(shape, device, prec, tp, eff, prefill_context=mp.isl / 2)
+        shape = shape_of(spec, precision, kv_bytes, context_len=int(mp.isl + mp.osl))
+        rep = ReplicaModel(shape, device, precision, tp, eff, prefill_context=mp.isl / 2)
         res = simulate(rep, mode="concurrency", value=mp.concurrency,
                        n_requests=max(4 * mp.concurrency, 16),
                        input_tokens=LengthSpec(mean=mp.isl), output_tokens=LengthSpec(mean=mp.osl),
@@ -203,4 +139,4 @@ def calibration_from_run(store: Store, run_id: str, *, model_ref: str | None = N
 
     start = DEFAULT_EFFICIENCY.get(family, Efficiency()).for_engine(engine)
     eff, resid, rms = fit_by_simulation(points, start, sim)
-    return Calibration(detail.run_id, family, eff, [round(r, 2) for r in resid], rms, None)
+    return Calibration(run_id, family, eff, [round(r, 2) for r in resid], rms)

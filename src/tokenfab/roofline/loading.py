@@ -27,6 +27,8 @@ def _parse_json(text: str, where: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: JSON nested too deeply to be a config.json") from None
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a JSON object (a Hugging Face config.json)")
     return value
@@ -73,7 +75,13 @@ def load_model(ref: str) -> ModelSpec:
     """A ModelSpec from a path to a config.json (or its folder), a bundled short name
     ('llama-3.1-70b') or a Hugging Face id ('meta-llama/Llama-3.1-70B-Instruct'; any case,
     '-Instruct' optional)."""
-    path = Path(ref).expanduser()
+    if not ref.strip():
+        raise ConfigError("no model given: name a bundled model (e.g. llama-3.1-8b), a Hugging "
+                          "Face id or a path to a config.json")
+    try:
+        path = Path(ref).expanduser()
+    except RuntimeError:  # '~user' naming no user: not a path, maybe still a model name
+        path = Path(ref)
     if path.is_dir() and (path / CONFIG_NAME).is_file():
         path = path / CONFIG_NAME
     if path.is_file():
@@ -81,6 +89,9 @@ def load_model(ref: str) -> ModelSpec:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); give the path to a "
+                              "Hugging Face config.json") from None
         name = path.parent.name if path.name == CONFIG_NAME else path.stem
         return _spec_from_json(_parse_json(text, str(path)), name or path.stem, str(path))
     short = _bundled_index().get(_norm_ref(ref))

@@ -36,9 +36,10 @@ from pydantic import (
 )
 
 from tokenfab.errors import ConfigError
+from tokenfab.schemas.types import Precision
 
-Precision = Literal["bf16", "fp16", "fp8", "fp4", "int8", "int4"]
-"""Weight precisions; the same names as ``tokenfab.cost.catalog.Precision``."""
+ELEMENT_BYTES_4BIT = 0.5
+"""One 4-bit weight element: half a byte."""
 
 GROUP_SCALE_BYTES_PER_PARAM = 1 / 32
 """4-bit formats carry one 1-byte scale per 32 weights (MXFP4's E8M0 block; int4 with group
@@ -46,8 +47,17 @@ scales is close): 4.25 bits/param. 8-bit block/channel scales (<0.01%) are ignor
 
 BYTES_PER_PARAM: Mapping[Precision, float] = {
     "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0,
-    "fp4": 0.5 + GROUP_SCALE_BYTES_PER_PARAM, "int4": 0.5 + GROUP_SCALE_BYTES_PER_PARAM,
+    "fp4": ELEMENT_BYTES_4BIT + GROUP_SCALE_BYTES_PER_PARAM,
+    "int4": ELEMENT_BYTES_4BIT + GROUP_SCALE_BYTES_PER_PARAM,
 }
+"""The one byte-width table: bytes a *stored weight* occupies in accelerator memory, scales
+included (fp4/int4 = 0.5 B element + 1/32 B group scale). Every weight-byte count (this module's
+``*_weight_bytes``, hence the roofline's ``ModelShape`` and the projection) means this. The KV
+cache is not weights: its element width is ``tokenfab.roofline.project.kv_dtype_bytes``."""
+
+MAX_LAYERS = 10_000
+"""Decoder layers a config may declare (published decoders have < 200); per-layer lists are
+built, so an absurd count must be refused before they are."""
 
 CONFIG_NAME = "config.json"
 _TOKENFAB_KEY = "_tokenfab"
@@ -364,6 +374,9 @@ def spec_from_config(
             f"model_type {model_type!r} is not supported (supported: "
             f"{', '.join(SUPPORTED_MODEL_TYPES)}); a Llama-style decoder works as 'llama'")
     hidden, n_layers = f.req_int("hidden_size"), f.req_int("num_hidden_layers")
+    if n_layers > MAX_LAYERS:
+        raise f.fail(f"num_hidden_layers {n_layers} is more than {MAX_LAYERS:,} decoder layers; "
+                     "is this a decoder's config.json?")
     n_heads = f.req_int("num_attention_heads")
     mla = None
     if f.opt_int("kv_lora_rank") is not None:

@@ -1,28 +1,34 @@
 """Projection: model × hardware × precision × GPUs × load -> modelled points and their price.
 
-For each hardware and load level, ``tp`` defaults to the smallest power of two (≤ gpus) whose
-share of the weights leaves room for KV; the rest of the GPUs are data-parallel replicas, each
-serving ``concurrency / replicas`` streams. The batching simulator turns the analytic step model
-into per-request records, summarized by the same metrics code as a real run; every figure is
-``modelled``. Error bars: the point is re-simulated with the efficiency factors at the edges of
-their uncertainty (±20% by default, or the calibration's ±1σ).
+For each hardware, :func:`plan_replica` fixes the replica: ``tp`` defaults to the smallest
+power of two (≤ gpus) whose share of the weights leaves KV room for 8 sequences of the mean
+context (``isl + osl``); the rest of the GPUs are data-parallel replicas, each serving
+``ceil(concurrency / replicas)`` streams. :func:`simulate_plan` runs the batching simulator on
+the analytic step model and summarizes its per-request records with the same metrics code as a
+real run; every figure is ``modelled``.
+
+Band: each point is re-simulated with the efficiency factors at the edges of a relative width
+``w``: memory and compute efficiency × (1 ∓ w), fixed overheads × (1 ± w). The width is ±20%
+(assumed) by default, or a calibration's RMS log residual (floored at 5%); :class:`Band` keeps
+the width and says which one it is, and the price's range carries that kind.
+
+Pure apart from CPU time: no I/O. The local CPU is probed by the session and handed in as an
+:class:`Accelerator` built by :func:`cpu_accelerator`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tokenfab.cost.catalog import Accelerator, find_accelerator, rental_usd_per_hour
+from tokenfab.cost.catalog import Accelerator, rental_usd_per_hour
 from tokenfab.cost.price import price_modelled
 from tokenfab.cost.tco import hourly_cost
 from tokenfab.errors import ConfigError
 from tokenfab.metrics.compute import summarize_point
 from tokenfab.roofline.batchsim import SimSettings, simulate
-from tokenfab.roofline.models import ModelSpec
+from tokenfab.roofline.models import BYTES_PER_PARAM, ModelSpec
 from tokenfab.roofline.step import (
-    BYTES_PER_PARAM,
     DEFAULT_EFFICIENCY,
     Device,
     Efficiency,
@@ -32,8 +38,36 @@ from tokenfab.roofline.step import (
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.schemas.cost import TcoProfile
 from tokenfab.schemas.summary import CostSummary, PointSummary
+from tokenfab.schemas.types import Precision
 
 TFLOPS = 1e12
+KV_SEQUENCES_FOR_TP = 8  # the default tp leaves KV room for this many mean-length sequences
+ASSUMED_BAND_WIDTH = 0.2
+MIN_CALIBRATED_BAND_WIDTH = 0.05
+
+
+@dataclass(frozen=True)
+class Band:
+    """A projection's range: the relative width its efficiency factors were varied by, and
+    what that width is (printed and stored as the range's kind)."""
+
+    relative: float
+    kind: str
+
+
+ASSUMED_BAND = Band(ASSUMED_BAND_WIDTH, f"efficiency ±{ASSUMED_BAND_WIDTH:.0%} (assumed)")
+NO_BAND = Band(0.0, "none")
+
+
+def calibration_band(rms_log_residual: float | None) -> Band:
+    """width = max(rms_log_residual, 5%): a calibration's RMS log residual of TPOT and
+    throughput, floored so that a near-perfect fit on few points does not claim ±0%."""
+    rms = rms_log_residual if rms_log_residual is not None else 0.0
+    width = max(rms, MIN_CALIBRATED_BAND_WIDTH)
+    if rms >= MIN_CALIBRATED_BAND_WIDTH:
+        return Band(width, f"calibration RMS residual ±{width:.0%} (modelled)")
+    return Band(width, f"calibration RMS residual {rms:.1%}, floored at "
+                       f"±{MIN_CALIBRATED_BAND_WIDTH:.0%} (modelled)")
 
 
 def device_of(acc: Accelerator) -> Device:
@@ -45,32 +79,32 @@ def device_of(acc: Accelerator) -> Device:
         peaks["fp4"] = acc.dense_fp4_tflops * TFLOPS
     if acc.dense_int8_tops:
         peaks["int8"] = acc.dense_int8_tops * TFLOPS
-    if getattr(acc, "dense_int4_tops", None):
-        peaks["int4"] = float(acc.dense_int4_tops or 0) * TFLOPS
+    if acc.dense_int4_tops:
+        peaks["int4"] = acc.dense_int4_tops * TFLOPS
     link = (acc.interconnect_gb_s or 64.0) * 1e9 / 2
     return Device(acc.name, acc.family, acc.memory_gb * 1e9, acc.memory_tb_s * 1e12, peaks, link)
 
 
-def shape_of(spec: ModelSpec, precision: str, kv_bytes: float = 2.0,
+def shape_of(spec: ModelSpec, precision: Precision, kv_bytes: float = 2.0,
              context_len: int | None = None) -> ModelShape:
-    """Weights at ``precision``; KV at ``kv_bytes`` per element, averaged over ``context_len``
-    (caps sliding-window layers). FP4/INT4 checkpoints quantise the MLP/expert weights and keep
-    attention and embeddings at 8 bits or more: dense weights are counted at 1 byte (assumed).
+    """Weights at ``precision`` in bytes per stored weight (``models.BYTES_PER_PARAM``, 4-bit
+    group scales included); KV at ``kv_bytes`` per element, averaged over ``context_len`` (caps
+    sliding-window layers). FP4/INT4 MoE checkpoints quantise the expert weights and keep
+    attention, shared experts and embeddings at 8 bits or more: their dense weights are counted
+    at fp8's 1 byte (assumed); a dense FP4/INT4 model is counted at 4 bits throughout.
     """
     if precision not in BYTES_PER_PARAM:
         raise ConfigError(f"--precision {precision!r} is not one of: "
                           f"{', '.join(BYTES_PER_PARAM)}")
-    dense_prec = "fp8" if precision in ("fp4", "int4") else precision
     experts = spec.n_experts
     moe_layers = spec.n_moe_layers if experts else 0
-    expert_bytes = (spec.expert_weight_bytes(precision) / (moe_layers * experts)  # type: ignore[arg-type]
+    expert_bytes = (spec.expert_weight_bytes(precision) / (moe_layers * experts)
                     if experts and moe_layers else 0.0)
-    dense = spec.dense_weight_bytes(dense_prec)  # type: ignore[arg-type]
-    if not experts and precision in ("fp4", "int4"):
-        dense = spec.dense_weight_bytes(precision)  # type: ignore[arg-type]
+    four_bit = precision in ("fp4", "int4")
+    dense_prec: Precision = "fp8" if four_bit and experts else precision
     return ModelShape(
         name=spec.name, n_layers=spec.n_layers, hidden=spec.hidden_size,
-        dense_weight_bytes=dense, expert_bytes=expert_bytes,
+        dense_weight_bytes=spec.dense_weight_bytes(dense_prec), expert_bytes=expert_bytes,
         moe_layers=moe_layers, n_experts=experts, experts_per_token=spec.experts_per_token,
         kv_bytes_per_token=spec.kv_bytes_per_token(kv_dtype_bytes=kv_bytes,
                                                    context_len=context_len),
@@ -81,11 +115,33 @@ def shape_of(spec: ModelSpec, precision: str, kv_bytes: float = 2.0,
 
 
 def kv_dtype_bytes(precision: str) -> float:
-    """KV cache element size: FP8 KV alongside FP8/FP4/INT weights, BF16 otherwise (assumed)."""
+    """KV cache element size: FP8 KV alongside FP8/FP4/INT weights, BF16 otherwise (assumed).
+    Bytes per cached element, not per weight: no group scales."""
     return 2.0 if precision in ("bf16", "fp16") else 1.0
 
 
-def choose_tp(shape: ModelShape, device: Device, gpus: int, min_kv_tokens: int) -> int:
+def _does_not_fit(shape: ModelShape, device: Device, tp: int, context_tokens: int,
+                  sequences: int) -> ConfigError:
+    """The error for a replica of ``tp`` devices without KV room for ``sequences`` contexts:
+    blames the weights when they alone overflow memory, else the KV cache of the context."""
+    rep = ReplicaModel(shape, device, "bf16", tp)
+    usable = device.memory_bytes * 0.9 * tp
+    if rep.max_kv_tokens() == 0:
+        return ConfigError(
+            f"{shape.name} does not fit on {tp}x {device.name} "
+            f"({shape.weight_bytes / 1e9:,.0f} GB of weights, {usable / 1e9:,.0f} GB of usable "
+            "memory); add --gpus or use a smaller --precision")
+    per_seq_gb = shape.kv_bytes_per_token * context_tokens / 1e9
+    free_gb = usable / 1e9 - shape.weight_bytes / 1e9
+    room = "one sequence" if sequences == 1 else f"{sequences} sequences"
+    return ConfigError(
+        f"a {context_tokens:,}-token context (--isl + --osl) needs {per_seq_gb:,.1f} GB of KV "
+        f"cache per sequence; {free_gb:,.1f} GB is left beside {shape.name}'s weights on "
+        f"{tp}x {device.name}, not enough for {room}; lower --isl/--osl or add --gpus")
+
+
+def choose_tp(shape: ModelShape, device: Device, gpus: int, min_kv_tokens: int,
+              context_tokens: int | None = None) -> int:
     """Smallest power of two ≤ gpus whose weight share leaves ``min_kv_tokens`` of KV."""
     tp = 1
     while tp <= gpus:
@@ -93,10 +149,48 @@ def choose_tp(shape: ModelShape, device: Device, gpus: int, min_kv_tokens: int) 
         if rep.max_kv_tokens() >= min_kv_tokens:
             return tp
         tp *= 2
-    raise ConfigError(f"{shape.name} does not fit on {gpus}x {device.name} "
-                      f"({shape.weight_bytes / 1e9:,.0f} GB of weights, "
-                      f"{gpus * device.memory_bytes / 1e9:,.0f} GB of memory); add --gpus or "
-                      "use a smaller --precision")
+    ctx = context_tokens or max(1, min_kv_tokens // KV_SEQUENCES_FOR_TP)
+    raise _does_not_fit(shape, device, tp // 2, ctx, max(1, min_kv_tokens // ctx))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One hardware's replica layout for a projection, checked to fit before any simulation."""
+
+    accelerator: Accelerator
+    replica: ReplicaModel
+    precision: Precision
+    gpus: int
+    tp: int
+    replicas: int
+    kv_tokens: int  # KV budget per replica, tokens
+
+
+def plan_replica(spec: ModelSpec, acc: Accelerator, *, precision: Precision, gpus: int,
+                 isl: LengthSpec, osl: LengthSpec, tp: int | None = None,
+                 efficiency: Efficiency | None = None,
+                 compute_precision: Precision | None = None, engine: str = "vllm") -> Plan:
+    """``precision`` is the weights'; ``compute_precision`` (default: the same) the math's —
+    weight-only formats such as MXFP4 on Hopper run their matmuls in BF16. Raises one-line
+    ConfigErrors for a precision the hardware lacks, a bad ``tp`` and a model or context that
+    does not fit."""
+    device = device_of(acc)
+    compute = compute_precision or precision
+    device.flops(compute)  # raises for a precision the hardware lacks
+    ctx = int(isl.mean + osl.mean)
+    shape = shape_of(spec, precision, kv_dtype_bytes(precision), context_len=max(ctx, 1))
+    tp = tp or choose_tp(shape, device, gpus, min_kv_tokens=ctx * KV_SEQUENCES_FOR_TP,
+                         context_tokens=ctx)
+    if tp > gpus:
+        raise ConfigError(f"--tp {tp} is larger than --gpus {gpus}")
+    if gpus % tp:
+        raise ConfigError(f"--gpus {gpus} is not a multiple of tensor parallelism {tp}")
+    eff = efficiency or DEFAULT_EFFICIENCY.get(acc.family, Efficiency()).for_engine(engine)
+    replica = ReplicaModel(shape, device, compute, tp, eff, prefill_context=isl.mean / 2)
+    kv_tokens = replica.max_kv_tokens()
+    if kv_tokens < ctx:
+        raise _does_not_fit(shape, device, tp, ctx, 1)
+    return Plan(acc, replica, precision, gpus, tp, gpus // tp, kv_tokens)
 
 
 @dataclass(frozen=True)
@@ -110,8 +204,7 @@ class Projection:
     output_tok_s_per_gpu: float
     output_tok_s_per_gpu_range: tuple[float, float]
     tpot_ms_range: tuple[float, float]
-    fits: bool = True
-    note: str | None = None
+    band: Band = ASSUMED_BAND
 
 
 def _simulate_point(replica: ReplicaModel, conc_per_replica: int, isl: LengthSpec,
@@ -123,68 +216,75 @@ def _simulate_point(replica: ReplicaModel, conc_per_replica: int, isl: LengthSpe
     return summarize_point(res.records, mode="concurrency", value=conc_per_replica)
 
 
-def project_point(spec: ModelSpec, acc: Accelerator, *, precision: str, gpus: int,
-                  concurrency: int, isl: LengthSpec, osl: LengthSpec,
-                  tp: int | None = None, efficiency: Efficiency | None = None,
-                  uncertainty: float = 0.2, n_requests: int | None = None,
-                  seed: int = 0, max_batch: int = 2048,
-                  compute_precision: str | None = None, engine: str = "vllm") -> Projection:
-    """``precision`` is the weights'; ``compute_precision`` (default: the same) the math's —
-    weight-only formats such as MXFP4 on Hopper run their matmuls in BF16."""
-    device = device_of(acc)
-    compute = compute_precision or precision
-    device.flops(compute)  # raises for a precision the hardware lacks
-    ctx = int(isl.mean + osl.mean)
-    shape = shape_of(spec, precision, kv_dtype_bytes(precision), context_len=max(ctx, 1))
-    tp = tp or choose_tp(shape, device, gpus, min_kv_tokens=ctx * 8)
-    if tp > gpus:
-        raise ConfigError(f"--tp {tp} is larger than --gpus {gpus}")
-    if gpus % tp:
-        raise ConfigError(f"--gpus {gpus} is not a multiple of tensor parallelism {tp}")
-    replicas = gpus // tp
-    eff = efficiency or DEFAULT_EFFICIENCY.get(acc.family, Efficiency()).for_engine(engine)
-    replica = ReplicaModel(shape, device, compute, tp, eff, prefill_context=isl.mean / 2)
-    kv_tokens = replica.max_kv_tokens()
-    if kv_tokens < ctx:
-        raise ConfigError(f"{spec.name} at {precision} leaves no room for a {ctx}-token "
-                          f"context on {tp}x {acc.name}; add --gpus or lower --precision")
+def simulate_plan(plan: Plan, *, concurrency: int, isl: LengthSpec, osl: LengthSpec,
+                  band: Band = ASSUMED_BAND, n_requests: int | None = None, seed: int = 0,
+                  max_batch: int = 2048) -> Projection:
+    """Simulate ``max(4 × c, 64)`` requests on one replica at c = ceil(concurrency / replicas)
+    streams, then again at the two edges of ``band``; per-GPU figures = replica figures ×
+    replicas / gpus."""
+    replica, replicas, gpus = plan.replica, plan.replicas, plan.gpus
+    eff, w = replica.efficiency, band.relative
     conc = max(1, math.ceil(concurrency / replicas))
     settings = SimSettings(max_batch_seqs=max_batch, max_batched_tokens=8192,
-                           kv_budget_tokens=kv_tokens)
+                           kv_budget_tokens=plan.kv_tokens)
     n = n_requests or max(4 * conc, 64)
-    point = _simulate_point(replica, conc, isl, osl, n, settings, seed)
-    lo_rep = replica.with_efficiency(eff.scaled(1 - uncertainty, 1 - uncertainty,
-                                                1 + uncertainty))
-    hi_rep = replica.with_efficiency(eff.scaled(1 + uncertainty, 1 + uncertainty,
-                                                1 - uncertainty))
-    lo = _simulate_point(lo_rep, conc, isl, osl, n, settings, seed)
-    hi = _simulate_point(hi_rep, conc, isl, osl, n, settings, seed)
-    per_gpu = point.throughput.output_tok_s * replicas / gpus
+    try:
+        point = _simulate_point(replica, conc, isl, osl, n, settings, seed)
+    except ConfigError as exc:  # one sampled request longer than the whole KV budget
+        raise ConfigError(f"{exc}; on {plan.tp}x {plan.accelerator.name} at most "
+                          f"{plan.kv_tokens:,} tokens fit: narrow --isl/--osl or add --gpus"
+                          ) from None
+    lo = _simulate_point(replica.with_efficiency(eff.scaled(1 - w, 1 - w, 1 + w)), conc, isl,
+                         osl, n, settings, seed)
+    hi = _simulate_point(replica.with_efficiency(eff.scaled(1 + w, 1 + w, 1 - w)), conc, isl,
+                         osl, n, settings, seed)
     tp_ms = [st.p50 for p in (hi, lo) if (st := p.latency_ms.get("tpot")) is not None]
     return Projection(
-        hardware=acc.name, precision=precision, gpus=gpus, tp=tp, replicas=replicas,
-        point=point, output_tok_s_per_gpu=per_gpu,
+        hardware=plan.accelerator.name, precision=plan.precision, gpus=gpus, tp=plan.tp,
+        replicas=replicas, point=point,
+        output_tok_s_per_gpu=point.throughput.output_tok_s * replicas / gpus,
         output_tok_s_per_gpu_range=(lo.throughput.output_tok_s * replicas / gpus,
                                     hi.throughput.output_tok_s * replicas / gpus),
         tpot_ms_range=(min(tp_ms), max(tp_ms)) if tp_ms else (math.nan, math.nan),
+        band=band,
     )
 
 
+def project_point(spec: ModelSpec, acc: Accelerator, *, precision: Precision, gpus: int,
+                  concurrency: int, isl: LengthSpec, osl: LengthSpec,
+                  tp: int | None = None, efficiency: Efficiency | None = None,
+                  band: Band = ASSUMED_BAND, n_requests: int | None = None,
+                  seed: int = 0, max_batch: int = 2048,
+                  compute_precision: Precision | None = None,
+                  engine: str = "vllm") -> Projection:
+    """One point: :func:`plan_replica` then :func:`simulate_plan`."""
+    plan = plan_replica(spec, acc, precision=precision, gpus=gpus, isl=isl, osl=osl, tp=tp,
+                        efficiency=efficiency, compute_precision=compute_precision,
+                        engine=engine)
+    return simulate_plan(plan, concurrency=concurrency, isl=isl, osl=osl, band=band,
+                         n_requests=n_requests, seed=seed, max_batch=max_batch)
+
+
+def all_in_kw(acc: Accelerator) -> float:
+    """All-in kW per accelerator: the catalog's figure, else TDP (assumed)."""
+    return acc.all_in_kw_per_accelerator or acc.tdp_w / 1000
+
+
 def price_projection(proj: Projection, acc: Accelerator, tier: str | None = None,
-                     profile: TcoProfile | None = None) -> CostSummary | None:
-    """$/1M output tokens at the catalog's rental price (or a profile) for all GPUs."""
+                     profile: TcoProfile | None = None) -> CostSummary:
+    """$/1M output tokens at the catalog's rental price of ``tier`` (None: the cheapest
+    on-demand tier) or under ``profile``, for all GPUs, through ``cost.price.price_modelled``;
+    the price range is labelled with the projection's band. ConfigError when the catalog has
+    no such price."""
     if profile is None:
-        try:
-            rent = rental_usd_per_hour(acc, tier)
-        except ConfigError:
-            return None
         profile = TcoProfile(name=f"{acc.name} rental", accelerators=proj.gpus,
-                             rental_usd_per_hour=rent, energy_included=True,
-                             power_w=(acc.all_in_kw_per_accelerator or acc.tdp_w / 1000) * 1000)
+                             rental_usd_per_hour=rental_usd_per_hour(acc, tier),
+                             energy_included=True, power_w=all_in_kw(acc) * 1000)
     return price_modelled(hourly_cost(profile), output_tok_s=proj.output_tok_s_per_gpu * proj.gpus,
                           total_tok_s=proj.point.throughput.total_tok_s * proj.replicas,
                           output_tok_s_range=(proj.output_tok_s_per_gpu_range[0] * proj.gpus,
-                                              proj.output_tok_s_per_gpu_range[1] * proj.gpus))
+                                              proj.output_tok_s_per_gpu_range[1] * proj.gpus),
+                          band_kind=proj.band.kind)
 
 
 # Local CPU peak is not readable in a VM: assume 2 FMA units × 16 FP32 lanes × 2 FLOP × 2.5 GHz
@@ -192,29 +292,21 @@ def price_projection(proj: Projection, acc: Accelerator, tier: str | None = None
 CPU_FLOPS_PER_CORE = 160e9
 
 
-def local_accelerator() -> Accelerator:
-    """This machine's CPU as a catalog entry: bandwidth measured, peak FLOPs assumed."""
-    from tokenfab.cost.cpu_power import assumed_cpu_power_w
-    from tokenfab.host.cpu import local_cpu
-
-    cpu = local_cpu()
-    tflops = cpu.logical_cores * CPU_FLOPS_PER_CORE / TFLOPS
-    _, busy_w = assumed_cpu_power_w(cpu)
-    src = "local CPU: measured by tokenfab" 
+def cpu_accelerator(*, logical_cores: int, memory_gib: float, mem_read_gb_s: float,
+                    busy_w: float) -> Accelerator:
+    """A CPU as a catalog entry: bandwidth measured (by the caller), peak FLOP/s =
+    logical_cores × CPU_FLOPS_PER_CORE (assumed), power = ``busy_w`` (assumed)."""
+    tflops = logical_cores * CPU_FLOPS_PER_CORE / TFLOPS
+    src = "local CPU: measured by tokenfab"
     return Accelerator(
-        key="local", vendor="local", name=f"local CPU ({cpu.logical_cores} cores)",
+        key="local", vendor="local", name=f"local CPU ({logical_cores} cores)",
         aliases=("local", "cpu"), family="cpu", dense_bf16_tflops=tflops,
         dense_fp8_tflops=tflops, dense_fp4_tflops=tflops, dense_int8_tops=tflops,
-        dense_int4_tops=tflops, memory_gb=cpu.memory_gib * 1.073741824,
-        memory_tb_s=cpu.mem_read_gb_s / 1000.0, tdp_w=busy_w,
+        dense_int4_tops=tflops, memory_gb=memory_gib * 1.073741824,
+        memory_tb_s=mem_read_gb_s / 1000.0, tdp_w=busy_w,
         all_in_kw_per_accelerator=busy_w / 1000.0, interconnect_gb_s=None,
         rental_usd_per_hour={}, list_capex_usd=None,
         sources={"memory_tb_s": src + " (numpy read bandwidth, cached)",
                  "dense_bf16_tflops": f"assumed: {CPU_FLOPS_PER_CORE / 1e9:.0f} GFLOP/s per core",
                  "tdp_w": "assumed: Cloud Carbon Footprint per-vCPU busy power"},
     )
-
-
-def resolve_hardware(names: Sequence[str]) -> list[Accelerator]:
-    return [local_accelerator() if n.strip().lower() in ("local", "cpu")
-            else find_accelerator(n.strip()) for n in names if n.strip()]

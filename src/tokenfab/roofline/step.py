@@ -24,19 +24,19 @@ from vLLM's published TPOT growth with batch on H100 (ML.ENERGY Llama-3.1-8B, ba
 
 Efficiency factors (``eff_memory``, ``eff_compute``, ``step_overhead_s``) default per hardware
 family and precision (``DEFAULT_EFFICIENCY``) and can be calibrated from measured runs.
+
+Byte widths: :class:`ModelShape` arrives with its bytes already counted (weights at
+``tokenfab.roofline.models.BYTES_PER_PARAM``, 4-bit group scales included; KV at the KV
+element width), so the step model holds no byte-width table of its own. ``precision`` here is
+the *compute* precision, which only picks the peak FLOP/s.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from tokenfab.errors import ConfigError
 
-Precision = Literal["bf16", "fp16", "fp8", "fp4", "int8", "int4"]
-BYTES_PER_PARAM: dict[str, float] = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0,
-                                     "fp4": 0.5, "int4": 0.5}
 ALLREDUCE_BASE_S = 5e-6
 ALLREDUCE_PER_RANK_S = 2.5e-6
 
@@ -209,14 +209,3 @@ class ReplicaModel:
             return 0
         shards = min(self.tp, self.model.kv_heads) if self.model.kv_heads > 0 else 1
         return int(free * shards / self.model.kv_bytes_per_token)
-
-
-def kv_seq_capacity(replica: ReplicaModel, context_len: int) -> int:
-    """Sequences of ``context_len`` tokens whose KV fits on the replica."""
-    if context_len <= 0:
-        return 0
-    return replica.max_kv_tokens() // context_len
-
-
-def isfinite_pos(x: float) -> bool:
-    return math.isfinite(x) and x > 0

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tokenfab.errors import ConfigError
-from tokenfab.roofline.calibrate import CalPoint, MeasuredPoint, fit, fit_by_simulation
+from tokenfab.roofline.calibrate import MeasuredPoint, fit_by_simulation
 from tokenfab.roofline.step import Device, Efficiency, ModelShape, ReplicaModel, experts_hit
 
 DEV = Device("test", "nvidia-hopper", 80e9, 1e12, {"bf16": 1e15, "fp8": 2e15}, 450e9)
@@ -73,15 +73,6 @@ def test_missing_precision_is_a_clear_error() -> None:
 def test_kv_capacity() -> None:
     r = ReplicaModel(dense(weights=8e9, kv=1e6), DEV, "bf16", 1)
     assert r.max_kv_tokens() == int((80e9 * 0.9 - 8e9) / 1e6)
-
-
-def test_ols_fit_recovers_known_factors() -> None:
-    u, o = 1 / 0.4, 0.002  # eff_memory 0.4, overhead 2 ms
-    pts = [CalPoint(b, bytes_, 1e11, bytes_ / 1e11 * u + o)
-           for b, bytes_ in [(1, 1e9), (4, 2e9), (8, 4e9)]]
-    eff, resid, _, _ = fit(pts, Efficiency())
-    assert eff.eff_memory == pytest.approx(0.4) and eff.step_overhead_s == pytest.approx(0.002)
-    assert max(abs(r) for r in resid) < 1e-6
 
 
 def test_simulation_fit_moves_towards_the_truth() -> None:

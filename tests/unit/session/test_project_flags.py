@@ -1,0 +1,148 @@
+"""``tokenfab project`` with bad flags: one ``tokenfab: error:`` line naming the flag, a
+non-zero exit, no traceback and no output file; and the good path's table and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tokenfab.cli.main import main
+
+BASE = ["project", "--model", "llama-3.1-8b", "--isl", "128", "--osl", "64"]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notjson.json").write_text("{hidden_size: 4096")
+    (tmp_path / "latin1.json").write_bytes('{"model_type": "caf\xe9"}'.encode("latin-1"))
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "partial.json").write_text('{"model_type": "llama", "hidden_size": 4096}')
+    (tmp_path / "adir").mkdir()
+    yield tmp_path
+
+
+def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    assert exc.value.code not in (0, None), out[-400:]
+    assert "Traceback" not in out + err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("tokenfab: error:"), err
+    return lines[0]
+
+
+CASES: list[tuple[list[str], list[str]]] = [
+    (["--hardware", "H100", "--concurrency", "1.5"], ["--concurrency", "whole number"]),
+    (["--hardware", "H100", "--concurrency", "1e12"], ["--concurrency", "16,384"]),
+    (["--hardware", "H100", "--concurrency", "1000000"], ["--concurrency", "16,384"]),
+    (["--hardware", "H100", "--concurrency", "0"], ["--concurrency"]),
+    (["--hardware", "H100", "--concurrency", "-4"], ["--concurrency"]),
+    (["--hardware", "H100", "--concurrency", ""], ["--concurrency"]),
+    (["--hardware", ""], ["--hardware is empty", "hardware list"]),
+    (["--hardware", " , "], ["--hardware is empty"]),
+    (["--hardware", "H100,,B200"], ["--hardware", "empty name"]),
+    (["--hardware", "H900"], ["H900", "known"]),
+    (["--hardware", "H100", "--tier", "nope"], ["--tier 'nope'", "neocloud_on_demand"]),
+    (["--hardware", "MI300X", "--tier", "nope"], ["--tier 'nope'", "no rental prices"]),
+    (["--hardware", "H100", "--tier", ""], ["--tier is empty"]),
+    (["--hardware", "H100", "--isl", "100000000000"], ["--isl", "context"]),
+    (["--hardware", "H100", "--isl", "900000"], ["kv cache", "--isl"]),
+    (["--hardware", "H100", "--osl", "0"], ["--osl"]),
+    (["--hardware", "H100", "--osl", "40000"], ["--osl", "32,768"]),
+    (["--hardware", "H100", "--isl", "N(1,2"], ["--isl"]),
+    (["--hardware", "H100", "--gpus", "0"], ["--gpus"]),
+    (["--hardware", "H100", "--gpus", "-1"], ["--gpus"]),
+    (["--hardware", "H100", "--gpus", "1e3"], ["--gpus"]),
+    (["--hardware", "H100", "--gpus", "1000001"], ["--gpus"]),
+    (["--hardware", "H100", "--tp", "3", "--gpus", "2"], ["--tp 3", "--gpus 2"]),
+    (["--hardware", "H100", "--tp", "0"], ["--tp"]),
+    (["--hardware", "H100", "--precision", "fp6"], ["--precision"]),
+    (["--hardware", "H100", "--precision", "fp4"], ["H100", "FP4"]),
+    (["--hardware", "H100", "--engine", "tgi"], ["--engine"]),
+    (["--hardware", "H100", "--slo", "bogus"], ["--slo"]),
+    (["--hardware", "H100", "--slo", ""], ["--slo"]),
+    (["--hardware", "H100", "--slo", "tpot_ms=-5"], ["--slo"]),
+    (["--hardware", "H100", "--json", "/nonexistent/x.json"], ["--json", "/nonexistent"]),
+    (["--hardware", "H100", "--json", "adir"], ["--json", "folder"]),
+    (["--hardware", "H100", "--json", ""], ["--json is empty"]),
+    (["--hardware", "H100", "--calibrate", "nosuchrun"], ["nosuchrun"]),
+    (["--hardware", "H100", "--calibrate", ""], ["--calibrate is empty"]),
+    (["--hardware", "H100", "--calibrate-precision", "int4"], ["--calibrate-precision"]),
+    (["--hardware", "H100", "--calibrate-precision", "int3", "--calibrate", "x"],
+     ["--calibrate-precision"]),
+    (["--hardware", "H100", "--db", "sqlite:///x.db"], ["--db", "--calibrate"]),
+]
+MODEL_CASES: list[tuple[str, list[str]]] = [
+    ("", ["--model is empty"]),
+    ("notjson.json", ["notjson.json", "not valid JSON"]),
+    ("latin1.json", ["latin1.json", "UTF-8"]),
+    ("list.json", ["list.json", "JSON object"]),
+    ("partial.json", ["partial.json", "num_hidden_layers"]),
+    ("adir", ["adir"]),
+    ("missing/config.json", ["missing/config.json"]),
+    ("llama-9-1t", ["llama-9-1t", "llama-3.1-8b"]),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), CASES, ids=[" ".join(a)[:50] for a, _ in CASES])
+def test_bad_flag_is_one_line(args: list[str], words: list[str],
+                              capsys: pytest.CaptureFixture[str], isolated: Path) -> None:
+    line = one_line_error([*BASE, *args, "--json", str(isolated / "out.json")]
+                          if "--json" not in args else [*BASE, *args], capsys)
+    for w in words:
+        assert w.lower() in line.lower(), line
+    assert not (isolated / "out.json").exists()
+
+
+@pytest.mark.parametrize(("model", "words"), MODEL_CASES,
+                         ids=[m or "empty" for m, _ in MODEL_CASES])
+def test_bad_model_is_one_line(model: str, words: list[str],
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(["project", "--model", model, "--hardware", "H100"], capsys)
+    for w in words:
+        assert w.lower() in line.lower(), line
+
+
+def test_table_says_what_its_ranges_and_prices_are(capsys: pytest.CaptureFixture[str]) -> None:
+    main([*BASE, "--hardware", "H100,MI300X", "--concurrency", "1,8", "--slo", "tpot_ms=1000"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "ranges: efficiency ±20% (assumed)" in out
+    assert "efficiency: per-family defaults (assumed)" in out
+    assert "no catalog price for Instinct MI300X" in out
+    assert "max concurrency meeting the SLO (p50): H100 SXM5 80GB 8, Instinct MI300X 8" in out
+    assert "ci95" not in out
+
+
+def test_json_document_is_a_projection(isolated: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = isolated / "p.json"
+    main([*BASE, "--hardware", "H100", "--concurrency", "1,4", "--json", str(path)])
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == "tokenfab.projection/1" and doc["kind"] == "projection"
+    assert doc["config"]["concurrency"] == [1, 4] and doc["band_kind"].startswith("efficiency")
+    for p in doc["points"]:
+        assert "ci95" not in p and "ci95" not in p["cost"]
+        assert p["cost"]["band_kind"] == p["band"]["kind"] == "efficiency ±20% (assumed)"
+        lo, hi = p["cost"]["band"]["usd_per_mtok_output_all_in"]
+        assert lo < p["cost"]["usd_per_mtok_output"] < hi
+    capsys.readouterr()
+    main([*BASE, "--hardware", "H100", "--concurrency", "1", "--json", "-"])
+    assert json.loads(capsys.readouterr().out)["points"][0]["hardware"] == "H100 SXM5 80GB"
+
+
+def test_json_document_reads_as_a_report_view(isolated: Path) -> None:
+    from tokenfab.report.document import read_document
+
+    path = isolated / "p.json"
+    main([*BASE, "--hardware", "H100", "--concurrency", "1,4", "--json", str(path)])
+    view = read_document(str(path))
+    assert view.kind == "modelled" and len(view.points) == 2
+    assert view.label == "llama-3.1-8b on H100 SXM5 80GB (modelled)"
