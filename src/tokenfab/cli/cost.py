@@ -7,14 +7,13 @@ Parses flags into a :class:`RateConfig` or :class:`RepriceConfig`, calls
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from tokenfab.cli.cost_options import price_spec, tco_options
 from tokenfab.cli.options import write_json
+from tokenfab.cli.output import check_writable, write_output
 from tokenfab.errors import ConfigError
 from tokenfab.report.console import make_console, print_summary
 from tokenfab.schemas.cost import RateConfig, RatePrice, RepriceConfig
@@ -46,6 +45,7 @@ def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db:
                           "hypothetical throughput")
     if json_path is not None and not json_path.strip():
         raise ConfigError("--json is empty; give a file path or '-' for stdout")
+    check_writable(json_path, "--json")
     spec = price_spec(hourly_usd=hourly_usd, **flags)
     if tok_s is not None:
         given = {"blend_ratio": blend_ratio, "bootstrap_samples": bootstrap_samples, "db": db}
@@ -70,22 +70,9 @@ def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db:
     write_json(summary, json_path)
 
 
-def _write_rate_json(rate: RatePrice, json_path: str) -> None:
-    text = json.dumps(rate.to_json_dict(), indent=2) + "\n"
-    if json_path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        Path(json_path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"--json {json_path}: cannot write ({exc.strerror or exc}); "
-                          "pick a writable path") from None
-
-
 def _print_rate(rate: RatePrice, json_path: str | None) -> None:
     if json_path:
-        _write_rate_json(rate, json_path)
+        write_output(json.dumps(rate.to_json_dict(), indent=2) + "\n", json_path, "--json")
         if json_path == "-":
             return
     h, b = rate.breakdown_usd_per_hour, rate.breakdown_usd_per_mtok_output

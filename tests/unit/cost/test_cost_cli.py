@@ -61,6 +61,9 @@ CASES: list[tuple[list[str], list[str]]] = [
     (["cost", *PRICE, "--db", "sqlite:///x.db"], ["--db", "--run"]),
     (["cost", *PRICE, "--json", ""], ["--json"]),
     (["cost", *PRICE, "--json", f"{NOWHERE}/x.json"], ["/nonexistent"]),
+    (["cost", *PRICE, "--json", "adir"], ["--json", "directory"]),
+    (["cost", "--run", "nosuchrun", "--hourly-usd", "1", "--json", f"{NOWHERE}/x.json"],
+     ["--json", "/nonexistent"]),
     # the hourly price
     (["cost", "--tok-s", "10", "--hourly-usd", "nan"], ["--hourly-usd", "nan"]),
     (["cost", "--tok-s", "10", "--hourly-usd", "-1"], ["--hourly-usd", ">= 0"]),
