@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from tokenfab.engines.sim import SimConfig, SimServer
-from tokenfab.report.data import load_views
-from tokenfab.report.html import render_report
+from tokenfab.schemas.report import ReportConfig
+from tokenfab.session.report import load_views, render
 from tokenfab.store import Store
 
 TARGET_BYTES = 5 * 1024 * 1024
@@ -45,10 +45,10 @@ def main() -> None:
             bench_s = time.perf_counter() - t0
         with Store(db) as store:
             run_id = store.list_runs(limit=1)[0].run_id
-            t0 = time.perf_counter()
-            views = load_views(store, [run_id])
-            html = render_report(views)
-            render_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        views = load_views([run_id], db)
+        html = render(views, ReportConfig(refs=[run_id]))
+        render_s = time.perf_counter() - t0
         out = Path(tmp) / "report.html"
         out.write_text(html, encoding="utf-8")
         size = out.stat().st_size

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 from tests.integration.conftest import REPO, tokenfab
 from tokenfab.engines.llamacpp import free_port
 from tokenfab.engines.sim import SimConfig, SimServer
+from tokenfab.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -96,6 +98,38 @@ def test_unknown_run_is_a_page_not_a_500(page: tuple[Any, Any],  # type: ignore[
     resp = pg.goto(url + "/runs/does-not-exist")
     assert resp is not None and resp.status == 404
     assert "no run 'does-not-exist'" in pg.inner_text("body")
+
+
+def test_a_partial_run_is_visibly_partial(page: tuple[Any, Any],  # type: ignore[type-arg]
+                                          served: tuple[str, str, dict],
+                                          tmp_path: Path) -> None:
+    """A run that stopped early (here: marked interrupted in the store) reads as such in the
+    list and carries a visible banner on its page; its kept requests are still shown."""
+    from playwright.sync_api import expect
+
+    pg, log = page
+    url, _, _ = served
+    db = httpx.get(url + "/api/runs", timeout=5).json()["db"]
+    out = tmp_path / "p.json"
+    with SimServer(SimConfig.from_flags(ttft=5, itl=2)) as sim:
+        proc = tokenfab("bench", "--url", sim.url, "--model", "sim-model", "--concurrency",
+                        "1,4", "--requests", "6", "--output-tokens", "8", "--label", "partial",
+                        "--json", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    run_id = json.loads(out.read_text())["run_id"]
+    with Store(db) as store:
+        store.mark_run(run_id, "interrupted")
+        kept = store.get_run_detail(run_id).n_records
+    pg.goto(url + "/")
+    row = pg.locator("[data-testid=run-row]", has_text=run_id)
+    expect(row.locator("[data-status=interrupted]")).to_have_text(f"interrupted · {kept} kept")
+    pg.goto(f"{url}/runs/{run_id}")
+    banner = pg.locator("[data-testid=run-status-banner]")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(f"interrupted during point 2 of 2 (4 streams) — {kept} "
+                                   "requests kept")
+    expect(pg.locator("[data-testid=points-table]")).to_be_visible()
+    assert not log.external(), log.external()
 
 
 def test_serve_refuses_remote_bind() -> None:

@@ -79,3 +79,15 @@ def test_unknown_run_report_is_one_line(tmp_path: Path) -> None:
     proc = tokenfab("report", "nope", "-o", str(tmp_path / "x.html"), db=tmp_path / "e.db")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "nope" in proc.stderr.splitlines()[-1]
+
+
+def test_png_chart_is_rasterised_by_chromium(tmp_path: Path,
+                                             report: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    _, summary = report
+    db = report[0].parent / "r.db"
+    out = tmp_path / "c.png"
+    proc = tokenfab("report", summary["run_id"], "--format", "png", "--chart", "throughput",
+                    "-o", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
