@@ -20,7 +20,6 @@ from tokenfab.report.fmt import num, usd
 from tokenfab.schemas.evaluate import PROMPT_STYLES, PromptStyle
 from tokenfab.schemas.tune import SHIPPED, Space, TuneConfig, TuneResult
 from tokenfab.session.tune import tune
-from tokenfab.tune.search import closest_trial
 
 SPACE_FLAGS = {"ctx_per_slot": "--ctx-sizes", "lookup_n_max": "--lookup"}
 TUNE_FLAGS = {"state_path": "--state", "db_url": "--db", "tasks": "--tasks"}
@@ -122,7 +121,7 @@ def print_tune(result: TuneResult, console: Console) -> None:
                     f"{default.quality:.0%})")
         console.print(msg, highlight=False)
     else:
-        near = closest_trial(done)
+        near = result.closest
         console.print("no configuration met both the SLO and the quality floor"
                       + (f"; closest: {near.config.key()} (quality {near.quality:.0%}, "
                          f"SLO {'met' if near.meets_slo else 'missed'})" if near else ""),

@@ -143,6 +143,8 @@ class TuneResult(BaseModel):
     trials: list[Trial]
     best: Trial | None
     pareto: list[str] = Field(description="keys of the Pareto-optimal trials, cheapest first")
+    closest: Trial | None = Field(None, exclude=True, description="when nothing is feasible: "
+                                  "the SLO-meeting trial with the highest quality, else any")
     resumed: int = Field(0, exclude=True, description="trials read back from the state file")
     exhausted: bool = Field(False, exclude=True, description="every configuration was tried")
 

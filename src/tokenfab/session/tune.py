@@ -39,7 +39,7 @@ from tokenfab.tune.runner import (
     resolved_precision,
     rewrite_state,
 )
-from tokenfab.tune.search import best_trial, next_config, pareto_set
+from tokenfab.tune.search import best_trial, closest_trial, next_config, pareto_set
 
 TrialRunner = Callable[[TrialConfig], Trial]
 Progress = Callable[[str], None]
@@ -115,7 +115,8 @@ def tune(config: TuneConfig, *, run_trial: TrialRunner | None = None,
         space=config.space, seed=config.seed,
         eval=TuneEval(tasks=config.tasks, limit=config.eval_limit, style=config.eval_style),
         default=config.space.default().key(), trials=done, best=best,
-        pareto=[t.config.key() for t in pareto_set(done)], resumed=resumed,
+        pareto=[t.config.key() for t in pareto_set(done)],
+        closest=closest_trial(done) if best is None else None, resumed=resumed,
         exhausted=exhausted)
 
 

@@ -104,6 +104,7 @@ def test_failed_trials_are_kept_and_all_failed_is_reported(tmp_path: Path) -> No
     keys = frozenset(c.key() for c in SMALL.configs())
     result = tune(_config(tmp_path, 2), run_trial=FakeTrials(fail=keys))
     assert result.all_failed and result.best is None and result.pareto == []
+    assert result.closest is None  # a failed trial is never "closest"
     assert all(t.error == "llama-server exited" for t in result.trials)
     ok = tune(_config(tmp_path, 3), run_trial=FakeTrials())
     assert not ok.all_failed and ok.best is not None
