@@ -133,11 +133,14 @@ def _does_not_fit(shape: ModelShape, device: Device, tp: int, context_tokens: in
             "memory); add --gpus or use a smaller --precision")
     per_seq_gb = shape.kv_bytes_per_token * context_tokens / 1e9
     free_gb = usable / 1e9 - shape.weight_bytes / 1e9
-    room = "one sequence" if sequences == 1 else f"{sequences} sequences"
+    fit = rep.max_kv_tokens() // max(context_tokens, 1)
+    room = ("not enough for one sequence" if fit < 1 else
+            f"room for {fit}, fewer than the {sequences} the default --tp keeps room for "
+            f"(pass --tp {tp} to project with that)")
     return ConfigError(
         f"a {context_tokens:,}-token context (--isl + --osl) needs {per_seq_gb:,.1f} GB of KV "
         f"cache per sequence; {free_gb:,.1f} GB is left beside {shape.name}'s weights on "
-        f"{tp}x {device.name}, not enough for {room}; lower --isl/--osl or add --gpus")
+        f"{tp}x {device.name}: {room}; lower --isl/--osl or add --gpus")
 
 
 def choose_tp(shape: ModelShape, device: Device, gpus: int, min_kv_tokens: int,
