@@ -7,10 +7,11 @@
 
 from tokenfab.cost.eval_price import EvalCost, price_eval
 from tokenfab.quality.evaluate import EvalResult, ItemResult, TaskScore, Tokens, evaluate
-from tokenfab.quality.report import SCHEMA, eval_json
 from tokenfab.quality.score import CHECKS, CheckKind, check
 from tokenfab.quality.tasks import SHIPPED_SETS, Task, TaskSet, load_tasks
+from tokenfab.schemas.evaluate import SCHEMA_ID as SCHEMA
 from tokenfab.schemas.evaluate import BadRow
+from tokenfab.schemas.evaluate import eval_document as eval_json
 
 __all__ = [
     "CHECKS",
