@@ -232,7 +232,9 @@ def render_report(views: list[RunView], *, command: str | None = None) -> str:
                  '<p class="explain">Price per token = (hardware + energy + overhead) per hour '
                  "÷ tokens generated per hour. Serving more users at once shares the hardware, "
                  "so tokens get cheaper, but each user waits longer per token. "
-                 f"{badge('measured')} timings and token counts come from this machine's clock; "
+                 f"{badge('measured')} timings come from this machine's clock and token "
+                 "counts from the server's usage reports (or client estimates; see "
+                 "Methodology); "
                  f"{badge('assumed')} prices are inputs; {badge('modelled')} figures come from a "
                  "model.</p></section>")
     if len(views) > 1:

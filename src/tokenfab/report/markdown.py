@@ -100,7 +100,8 @@ def render_markdown(views: list[RunView]) -> str:
                 out.append(f"- {md(c.other.name)}: no load points at comparable interactivity")
             out += [f"- {md(s)}" for s in c.sentences]
     out += ["", "_$/1M out = all-in price per 1M output tokens (assumed $/hour ÷ measured or "
-            "modelled throughput); timings and token counts measured on the client; projections "
+            "modelled throughput); timings measured on the client, token counts from server usage "
+            "or client estimates (see the full report's methodology); projections "
             "modelled. Full report: `tokenfab report " + " ".join(md(v.ref) for v in views)
             + " -o report.html`._", ""]
     return _escape_dollars("\n".join(out))

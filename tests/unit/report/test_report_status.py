@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tokenfab.metrics.compute import summarize_point
-from tokenfab.report.status import run_status
+from tokenfab.report.status import STATUSES, run_status
+from tokenfab.schemas.bench import RUN_STATUSES
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.schemas.report import ReportConfig
 from tokenfab.schemas.summary import RunSummary, Target
@@ -134,3 +135,7 @@ def test_status_labels_and_tones(status: str, label: str, tone: str) -> None:
     assert (st.banner is None) == (status == "complete")
     if st.banner is not None:
         assert "3 requests kept" in st.banner and "point 1 (2 req/s)" in st.banner
+
+
+def test_every_status_the_store_can_report_has_a_label() -> None:
+    assert set(STATUSES) == set(RUN_STATUSES)
