@@ -41,14 +41,14 @@ from tokenfab.schemas.types import Precision
 ELEMENT_BYTES_4BIT = 0.5
 """One 4-bit weight element: half a byte."""
 
-GROUP_SCALE_BYTES_PER_PARAM = 1 / 32
+GROUP_SCALE_BYTES_PER_WEIGHT = 1 / 32
 """4-bit formats carry one 1-byte scale per 32 weights (MXFP4's E8M0 block; int4 with group
 scales is close): 4.25 bits/param. 8-bit block/channel scales (<0.01%) are ignored."""
 
 BYTES_PER_PARAM: Mapping[Precision, float] = {
     "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0,
-    "fp4": ELEMENT_BYTES_4BIT + GROUP_SCALE_BYTES_PER_PARAM,
-    "int4": ELEMENT_BYTES_4BIT + GROUP_SCALE_BYTES_PER_PARAM,
+    "fp4": ELEMENT_BYTES_4BIT + GROUP_SCALE_BYTES_PER_WEIGHT,
+    "int4": ELEMENT_BYTES_4BIT + GROUP_SCALE_BYTES_PER_WEIGHT,
 }
 """The one byte-width table: bytes a *stored weight* occupies in accelerator memory, scales
 included (fp4/int4 = 0.5 B element + 1/32 B group scale). Every weight-byte count (this module's

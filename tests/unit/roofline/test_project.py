@@ -8,7 +8,7 @@ import pytest
 from tokenfab.cost.catalog import find_accelerator
 from tokenfab.errors import ConfigError
 from tokenfab.roofline.loading import load_model
-from tokenfab.roofline.models import BYTES_PER_PARAM, GROUP_SCALE_BYTES_PER_PARAM
+from tokenfab.roofline.models import BYTES_PER_PARAM, GROUP_SCALE_BYTES_PER_WEIGHT
 from tokenfab.roofline.project import (
     ASSUMED_BAND,
     Band,
@@ -40,7 +40,7 @@ def test_assumed_band() -> None:
 def test_four_bit_weights_carry_their_group_scales() -> None:
     dense = load_model("llama-3.1-8b")
     shape = shape_of(dense, "fp4")
-    assert BYTES_PER_PARAM["fp4"] == 0.5 + GROUP_SCALE_BYTES_PER_PARAM == 0.53125
+    assert BYTES_PER_PARAM["fp4"] == 0.5 + GROUP_SCALE_BYTES_PER_WEIGHT == 0.53125
     assert shape.dense_weight_bytes == pytest.approx(dense.dense_params() * 0.53125)
     moe = load_model("gpt-oss-120b")
     shape = shape_of(moe, "fp4")
