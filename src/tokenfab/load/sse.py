@@ -45,11 +45,14 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def _loads(data: bytes) -> Any:
-    """``json.loads`` that refuses NaN/Infinity and overflowing numbers; ``ValueError`` if bad
-    (deep nesting included, which the stdlib reports as ``RecursionError``)."""
+    """JSON that refuses NaN/Infinity, overflowing numbers and non-UTF-8 bytes; ``ValueError``
+    if bad (deep nesting included, which the stdlib reports as ``RecursionError``)."""
     try:
-        return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+        return _DECODER.decode(data.decode("utf-8"))
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 
