@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import tokenfab.engines.sim as sim
+from tokenfab.engines.sim import SimConfig, SimServer
 
 
 def test_public_names_resolve() -> None:
@@ -24,3 +27,16 @@ def test_module_entry_point_refuses_a_bad_config_in_one_line() -> None:
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "itl_ms" in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize(("host", "url"), [
+    ("127.0.0.1", "http://127.0.0.1:8123"),
+    ("localhost", "http://localhost:8123"),
+    ("::1", "http://[::1]:8123"),
+    ("[::1]", "http://[::1]:8123"),
+    ("0.0.0.0", "http://127.0.0.1:8123"),
+])
+def test_sim_server_url_is_a_connectable_address(host: str, url: str) -> None:
+    server = SimServer(SimConfig(host=host, allow_remote=True))
+    server._port = 8123  # as if started
+    assert server.url == url
