@@ -207,6 +207,15 @@ def fmt_ci(ci: tuple[float, float] | None, f: Any = fmt_usd) -> str:
     return DASH if ci is None else f"{f(ci[0])}–{f(ci[1])}"
 
 
+def spread_heading(views: Sequence[RunView]) -> str:
+    """The column heading for :func:`fmt_spread`: names only the kinds the views hold."""
+    measured = any(v.kind == "measured" for v in views)
+    modelled = any(v.kind != "measured" for v in views)
+    if measured and modelled:
+        return "95% CI (measured) or range (modelled)"
+    return "bootstrap 95% CI" if measured else "modelled range"
+
+
 def fmt_spread(ci: tuple[float, float] | None, band: Band | None, f: Any = fmt_usd) -> str:
     """"95% CI $1.00–$1.20" (bootstrap) or "range $1.00–$1.20 (efficiency ±20% (assumed))"
     (modelled); never calls a modelled range a CI."""

@@ -36,6 +36,7 @@ from tokenfab.report.html_fmt import (
     load_label,
     num,
     per_gpu_everywhere,
+    spread_heading,
     table_html,
     total_completed,
     usd_out_band,
@@ -147,13 +148,14 @@ def throughput_section(views: Sequence[RunView]) -> str:
             p = view.points[cp.index]
             rng = interval(p, "throughput", "output_tok_s_per_gpu_range")
             ci = interval(p, "ci95", "output_tok_s") if unit == "system" else None
-            band = Band(*rng, "modelled range") if rng and c.kind == "modelled" else None
+            kind = dig(p, "band", "kind")  # a projection point says what its range is
+            band = (Band(*rng, kind if isinstance(kind, str) and kind else "modelled range")
+                    if rng and c.kind == "modelled" else None)
             rows.append([run_cell(c), esc(cp.label), fmt_num(cp.per_user_tok_s),
                          fmt_num(cp.tok_s), esc(fmt_spread(ci, band, fmt_num)),
                          fmt_num(num(p, "throughput", "requests_per_s")),
                          "●" if i in front else ""])
-    head = ["run", "load", "per-user tok/s", f"out tok/s per {unit}",
-            "bootstrap 95% CI or modelled range",
+    head = ["run", "load", "per-user tok/s", f"out tok/s per {unit}", spread_heading(views),
             "req/s", "on frontier"]
     return section("throughput", title,
                     "Each point is one load level. Moving right, every user sees tokens faster; "
@@ -216,7 +218,7 @@ def cost_section(views: Sequence[RunView]) -> str:
                          esc(fmt_spread(usd_out_ci(p), usd_out_band(p))),
                          fmt_usd(num(p, "cost", "usd_per_mtok_goodput")),
                          fmt_usd(num(p, "cost", "usd_per_hour"))])
-    head = ["run", "load", "per-user tok/s", "$/1M out", "bootstrap 95% CI or modelled range",
+    head = ["run", "load", "per-user tok/s", "$/1M out", spread_heading(views),
             "$/1M SLO-meeting out",
             f"$/hour {badge('assumed')}"]
     return section("cost", title,

@@ -22,6 +22,7 @@ from tokenfab.report.html_fmt import (
     per_gpu_everywhere,
     per_user,
     point_name,
+    spread_heading,
     tok_s_per_unit,
     usd_out,
     usd_out_band,
@@ -63,7 +64,7 @@ def _headline(view: RunView, per_gpu: bool) -> str:
 def _table(view: RunView, per_gpu: bool) -> list[str]:
     unit = "GPU" if per_gpu else "system"
     head = ["load", "completed", "failed", f"out tok/s/{unit}", "tok/s/user", "TTFT p50",
-            "TPOT p50", "$/1M out", "95% CI or modelled range"]
+            "TPOT p50", "$/1M out", spread_heading([view])]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(
         ["---"] + ["---:"] * (len(head) - 1)) + "|"]
     for p in view.points:

@@ -4,14 +4,20 @@ without a stored provenance is never called measured, token counts say where the
 from __future__ import annotations
 
 import copy
+import json
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 from tokenfab.report.charts_export import chart_svg
 from tokenfab.report.document import view_of_document
 from tokenfab.report.html import render_report
 from tokenfab.report.markdown import render_markdown
+from tokenfab.schemas.projection import ProjectConfig
+from tokenfab.schemas.report import ReportConfig
+from tokenfab.session.project import project
+from tokenfab.session.report import report
 
 POINT: dict[str, Any] = {
     "load": {"mode": "concurrency", "value": 8.0},
@@ -97,3 +103,16 @@ def test_token_counts_say_where_they_came_from() -> None:
     assert "token counts from server usage" in method["usage"]
     assert "token counts estimated by the client" in method["client"]
     assert "server usage" not in method["client"]
+
+
+def test_a_real_projection_file_reports_its_ranges_as_ranges(tmp_path: Path) -> None:
+    result = project(ProjectConfig.model_validate(
+        {"model": "llama-3.1-8b", "hardware": ["H100"], "concurrency": [1, 8]}))
+    path = tmp_path / "proj.json"
+    path.write_text(json.dumps(result.to_json_dict()))
+    out = tmp_path / "r.html"
+    report(ReportConfig(refs=[str(path)], output=str(out)))
+    html = out.read_text()
+    kind = result.points[0].band.kind
+    assert f"({kind})" in section(html, "cost") and f"({kind})" in section(html, "throughput")
+    assert "95% CI" not in section(html, "cost") + section(html, "throughput")
