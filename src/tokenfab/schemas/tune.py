@@ -11,13 +11,20 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tokenfab.schemas.config import Slo
 from tokenfab.schemas.evaluate import PromptStyle
 
 SCHEMA_ID = "tokenfab.tune/1"
 SHIPPED = "shipped"
+# axis -> (flag, smallest, largest): what one CPU llama-server can be asked to run
+AXIS_BOUNDS: dict[str, tuple[str, int, int]] = {
+    "slots": ("--slots", 1, 256),
+    "threads": ("--threads", 1, 512),
+    "ctx_per_slot": ("--ctx-sizes", 64, 131_072),
+    "lookup_n_max": ("--lookup", 0, 64),
+}
 
 
 class TrialConfig(BaseModel):
@@ -67,6 +74,14 @@ class Space(BaseModel):
     ctx_per_slot: tuple[int, ...] = Field(default=(512, 1024), min_length=1)
     lookup_n_max: tuple[int, ...] = Field(default=(0, 4, 8), min_length=1)
 
+    @model_validator(mode="after")
+    def _in_bounds(self) -> Space:
+        for name, (flag, lo, hi) in AXIS_BOUNDS.items():
+            for v in getattr(self, name):
+                if not lo <= v <= hi:
+                    raise ValueError(f"{flag} {v}: must be within {lo}..{hi}")
+        return self
+
     def axes(self) -> dict[str, tuple[object, ...]]:
         return {"model": self.models, "precision": self.precisions,
                 "parallel_slots": self.slots, "threads": self.threads,
@@ -100,10 +115,12 @@ class TuneConfig(BaseModel):
     quality_floor: float = Field(0.2, ge=0, le=1, description="--quality-floor: accuracy 0-1")
     max_kld: float = Field(0.1, gt=0, description="--max-kld: nats/token; inf = guard off")
     tasks: str = Field("arithmetic,extraction", min_length=1, description="--tasks")
-    eval_limit: int = Field(10, ge=1, description="--eval-limit: items per task set")
+    eval_limit: int = Field(10, ge=1, le=100_000,
+                            description="--eval-limit: items per task set")
     eval_style: PromptStyle = Field("chat", description="--eval-style")
-    concurrency: int = Field(4, ge=1, description="--concurrency: bench streams")
-    requests: int = Field(12, ge=1, description="--requests: bench requests per trial")
+    concurrency: int = Field(4, ge=1, le=256, description="--concurrency: bench streams")
+    requests: int = Field(12, ge=1, le=100_000,
+                          description="--requests: bench requests per trial")
     hourly_usd: float = Field(0.10, ge=0, allow_inf_nan=False,
                               description="--hourly-usd: assumed price of this machine, $/h")
     space: Space = Field(default_factory=Space)

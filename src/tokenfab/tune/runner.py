@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from tokenfab.engines.embedded import embedded_model
 from tokenfab.engines.lifecycle import EngineSettings, serving
-from tokenfab.errors import ConfigError, TokenfabError
+from tokenfab.errors import ConfigError, TokenfabError, format_validation
 from tokenfab.quality import Task, evaluate
 from tokenfab.quant.variants import make_variants
 from tokenfab.schemas.config import BenchConfig, LengthSpec
@@ -130,6 +132,8 @@ class RealTrials:
                                         style=c.eval_style))
         except TokenfabError as exc:
             return failed_trial(cfg, str(exc))
+        except ValidationError as exc:
+            return failed_trial(cfg, format_validation(exc))
         tpot = point.latency_ms.get("tpot")
         quality = ev.overall.accuracy
         met = point.goodput.fraction if point.goodput else 0.0
