@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.conftest import REPO, TOKENFAB, tokenfab, wait_for_records
 from tokenfab.engines.build import find_tool
-from tokenfab.engines.llamacpp import EngineSettings, LlamaServer
+from tokenfab.engines.lifecycle import EngineSettings, serving
 from tokenfab.store import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -85,6 +85,9 @@ def test_run_measures_real_model(tmp_path: Path) -> None:
             p["tokens"]["output"] * c["usd_per_mtok_output"] / 1e6
         assert abs(total - c["cost_usd"]) < 1e-9
     assert s["environment"]["engine"]["kind"] == "llama.cpp llama-server"
+    assert s["provenance"]["tokens"] == "measured"
+    t_start = s["started_unix_s"]
+    assert t_start <= (tmp_path / "report.html").stat().st_mtime - 1  # the start, not the end
     sol = s["speed_of_light"]  # measured 1-stream decode vs the memory-bandwidth roofline
     assert 0 < sol["fraction"] < 1.5 and sol["limit_tok_s"] > 0 and sol["bandwidth_gb_s"] > 0
     argv = s["environment"]["engine"]["argv"]
@@ -95,7 +98,7 @@ def test_run_measures_real_model(tmp_path: Path) -> None:
 def test_engine_arg_passthrough_and_bad_arg() -> None:
     settings = EngineSettings(parallel_slots=2, ctx_per_slot=512,
                               extra_args=EngineSettings.parse_engine_args(["--threads 1"]))
-    with LlamaServer(settings) as srv:
+    with serving(settings) as srv:
         assert "--threads" in srv.argv and srv.argv[srv.argv.index("--threads") + 1] == "1"
         assert "-np" in srv.argv
     bad = tokenfab("run", "--engine-arg=--definitely-not-a-flag", "--requests", "1",
@@ -129,4 +132,32 @@ def test_signal_mid_run_stops_engine_and_keeps_records(tmp_path: Path, sig: int)
     with Store(f"sqlite:///{db}") as store:
         run = store.list_runs()[0]
         assert run.status == "interrupted"
+        assert len(store.records(run.run_id)) >= n
+
+
+def test_engine_dying_mid_run_is_server_lost(tmp_path: Path) -> None:
+    """The engine crashes mid-run: the run stops sending, keeps what completed, is marked
+    server_lost and exits 3 (a CI job gating on tokenfab fails)."""
+    db = tmp_path / "r.db"
+    before = set(_llama_children())
+    proc = subprocess.Popen([*TOKENFAB, "run", "--concurrency", "2", "--requests", "500",
+                             "--output-tokens", "16", "--input-tokens", "32", "--report", "",
+                             "--db", f"sqlite:///{db}"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        n = wait_for_records(db, 6, timeout_s=120)
+        assert n >= 6, "no records while running"
+        ours = {p for p in set(_llama_children()) - before if _ppid(p) == str(proc.pid)}
+        assert ours, "engine not running?"
+        for pid in ours:
+            os.kill(int(pid), signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, err
+    assert "Traceback" not in err and "tokenfab: warning:" in err and "went away" in err
+    with Store(f"sqlite:///{db}") as store:
+        run = store.list_runs()[0]
+        assert run.status == "server_lost"
         assert len(store.records(run.run_id)) >= n

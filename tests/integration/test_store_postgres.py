@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
 
 from tests.integration.pg import postgres_url  # noqa: F401  (pytest fixture)
 from tokenfab.errors import StoreError
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.store import RecordWriter, Store, export_run, migration_names
+from tokenfab.store import schema as current_schema
 
 pytestmark = pytest.mark.integration
 
@@ -97,6 +100,51 @@ def test_migrations_idempotent_and_newer_refused(pg_db_url: str) -> None:
     engine.dispose()
     with pytest.raises(StoreError, match="newer tokenfab.*m999_future"):
         Store(pg_db_url)
+
+
+def _shape(engine: Engine) -> dict[str, Any]:
+    insp = inspect(engine)
+    return {
+        name: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(name)],
+            insp.get_pk_constraint(name)["constrained_columns"],
+            sorted((i["name"], tuple(i["column_names"])) for i in insp.get_indexes(name)),
+        )
+        for name in sorted(insp.get_table_names())
+    }
+
+
+def test_migrations_build_the_live_schema(postgres_url: str) -> None:  # noqa: F811
+    """Frozen migration DDL and store/schema.py agree on PostgreSQL too (types included)."""
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    urls = []
+    with admin.connect() as conn:
+        for name in ("tokenfab_shape_migrated", "tokenfab_shape_live"):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            urls.append(make_url(postgres_url).set(database=name))
+    try:
+        Store(urls[0].render_as_string(hide_password=False)).close()
+        migrated = create_engine(urls[0])
+        live = create_engine(urls[1])
+        current_schema.metadata.create_all(live)
+        assert _shape(migrated) == _shape(live)
+        migrated.dispose()
+        live.dispose()
+    finally:
+        with admin.connect() as conn:
+            for url in urls:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_run_status_and_heartbeat(pg_db_url: str) -> None:
+    with Store(pg_db_url) as s:
+        new_run(s, "pg-owned", started=time.time_ns())
+        info = s.get_run("pg-owned")
+        assert info.status == "running" and info.heartbeat_unix_ns is not None
+        s.finish_run("pg-owned", {"schema": "x"}, status="server_lost")
+        assert s.get_run("pg-owned").status == "server_lost"
 
 
 def test_records_round_trip(pg_db_url: str) -> None:

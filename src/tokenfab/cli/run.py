@@ -10,11 +10,10 @@ import click
 from tokenfab.cli.flags import validated
 from tokenfab.cli.options import build_config, finish, load_options, write_json
 from tokenfab.cli.output import check_writable
-from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
 from tokenfab.schemas.run import RunConfig
-from tokenfab.session.run import run
+from tokenfab.session.run import DEFAULT_MODEL, MODEL_CHOICES, run
 from tokenfab.session.runs import reading
 
 DEFAULT_CONCURRENCY = "1,2,4,8"
@@ -32,7 +31,7 @@ ENGINE_URL = "http://127.0.0.1:1"  # placeholder: the run replaces it with the e
 @click.option("--report", "report_path", default="tokenfab-report.html", show_default=True,
               help="write the HTML report here ('' to skip)")
 @click.option("--model", "model_key", default=DEFAULT_MODEL, show_default=True,
-              help=f"embedded model to serve: {', '.join(EMBEDDED)}")
+              help=f"embedded model to serve: {', '.join(MODEL_CHOICES)}")
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="serve this GGUF (a variant of --model) instead of the shipped file")
 @load_options(default_concurrency=DEFAULT_CONCURRENCY, default_requests=None,

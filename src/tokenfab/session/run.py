@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tokenfab.engines.embedded import EmbeddedModel, embedded_model
+from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED, EmbeddedModel, embedded_model
 from tokenfab.engines.lifecycle import EngineSettings, serving
 from tokenfab.host.cpu import local_cpu
 from tokenfab.roofline.loading import load_model
@@ -23,6 +23,7 @@ from tokenfab.session.bench import Progress, run_bench
 from tokenfab.session.loop import run_async
 from tokenfab.store import Store
 
+MODEL_CHOICES: tuple[str, ...] = tuple(EMBEDDED)  # what --model accepts
 MAX_CTX_PER_SLOT = 16_384
 CTX_HEADROOM_TOKENS = 128  # chat template and special tokens around the prompt
 RATE_MODE_SLOTS = 8
@@ -97,5 +98,5 @@ def speed_of_light_of(summary: RunSummary, model: EmbeddedModel) -> SpeedOfLight
                           local_cpu().mem_read_gb_s * 1e9)
 
 
-__all__ = ["RunConfig", "RunResult", "engine_settings", "run", "speed_of_light_of",
-           "upper_tokens"]
+__all__ = ["DEFAULT_MODEL", "MODEL_CHOICES", "RunConfig", "RunResult", "engine_settings", "run",
+           "speed_of_light_of", "upper_tokens"]
