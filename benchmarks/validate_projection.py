@@ -27,6 +27,7 @@ from tokenfab.errors import ConfigError
 from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.project import project_point
 from tokenfab.schemas.config import LengthSpec
+from tokenfab.schemas.types import Precision
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CSV = HERE.parent.parent / "shared" / "validation" / "published_points.csv"
@@ -58,7 +59,7 @@ def model_key(hf_id: str) -> str | None:
     return None
 
 
-def precision_of(text: str) -> str:
+def precision_of(text: str) -> Precision:
     t = text.lower()
     if "fp4" in t:
         return "fp4"
@@ -98,7 +99,7 @@ def project_row(r: dict[str, str]) -> dict[str, Any] | None:
         assumed.append(f"isl={isl}")
     osl = num(r["output_len_tokens"]) or 256.0
     prec = precision_of(r["precision"])
-    compute = prec
+    compute: Precision = prec
     dev_peaks = {"fp4": acc.dense_fp4_tflops, "fp8": acc.dense_fp8_tflops}
     if prec in dev_peaks and not dev_peaks[prec]:
         compute = "fp8" if acc.dense_fp8_tflops else "bf16"  # weight-only quantization
