@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tokenfab.cli.main import main
 from tokenfab.metrics.compute import summarize_point
 from tokenfab.report.status import STATUSES, run_status
 from tokenfab.schemas.bench import RUN_STATUSES
@@ -139,3 +140,13 @@ def test_status_labels_and_tones(status: str, label: str, tone: str) -> None:
 
 def test_every_status_the_store_can_report_has_a_label() -> None:
     assert set(STATUSES) == set(RUN_STATUSES)
+
+
+def test_the_cli_notes_a_partial_run(db: str, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    main(["report", "server_lost", "complete", "--db", db, "-o", str(tmp_path / "r.html")])
+    out, err = capsys.readouterr()
+    assert out.strip() == str(tmp_path / "r.html")
+    assert err.strip() == (f"tokenfab report: note: label-server_lost: {BANNERS['server_lost']}; "
+                           "the server stopped answering, so later requests and points were not "
+                           "measured")
