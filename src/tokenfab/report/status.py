@@ -99,10 +99,15 @@ def run_status(status: str, *, n_records: int, points: Sequence[PointInfo] = (),
 
 def view_status(view: RunView) -> RunStatus:
     """A report view's run status; a stored run's banner says where it stopped and what was
-    kept (a JSON file carries no records: its status is what the file says, else complete)."""
+    kept (a JSON file's status is what the file says, else complete; its requests are counted
+    from its points)."""
     d = view.detail
-    return run_status(view.status, n_records=d.n_records if d else len(view.records),
-                      points=d.points if d else (), config=view.config)
+    if d is not None:
+        return run_status(view.status, n_records=d.n_records, points=d.points,
+                          config=view.config)
+    counted = sum(int(n) for p in view.points for k in ("completed", "failed")
+                  if isinstance(n := (p.get("requests") or {}).get(k), int))
+    return run_status(view.status, n_records=len(view.records) or counted, config=view.config)
 
 
 __all__ = ["STATUSES", "RunStatus", "Tone", "planned_points", "run_status", "view_status"]

@@ -14,7 +14,8 @@ import pytest
 
 from tokenfab.cli.main import main
 from tokenfab.metrics.compute import summarize_point
-from tokenfab.report.status import STATUSES, run_status
+from tokenfab.report.document import view_of_document
+from tokenfab.report.status import STATUSES, run_status, view_status
 from tokenfab.schemas.bench import RUN_STATUSES
 from tokenfab.schemas.records import RequestRecord
 from tokenfab.schemas.report import ReportConfig
@@ -150,3 +151,14 @@ def test_the_cli_notes_a_partial_run(db: str, tmp_path: Path,
     assert err.strip() == (f"tokenfab report: note: label-server_lost: {BANNERS['server_lost']}; "
                            "the server stopped answering, so later requests and points were not "
                            "measured")
+
+
+def test_a_summary_file_with_a_status_counts_its_requests() -> None:
+    point = {"load": {"mode": "rate", "value": 2}, "requests": {"completed": 5, "failed": 2},
+             "throughput": {"output_tok_s": 10.0}}
+    view = view_of_document({"status": "server_lost", "target": {"model": "m"},
+                             "points": [point]}, "s.json")
+    assert view_status(view).banner == ("server lost — 7 requests kept; the server stopped "
+                                        "answering, so later requests and points were not "
+                                        "measured")
+    assert view_status(view_of_document({"points": [point]}, "s.json")).banner is None
