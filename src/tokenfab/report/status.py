@@ -84,8 +84,8 @@ def run_status(status: str, *, n_records: int, points: Sequence[PointInfo] = (),
         text = (f"interrupted{where} — {kept}; figures are recomputed from the requests "
                 "that finished")
     elif status == "stale":
-        text = (f"stale — the run stopped{where} without finishing (its process is gone); "
-                f"{kept}, figures recomputed from them")
+        text = (f"stale — no sign of life for a while; the run stopped{where} without "
+                f"finishing, {kept}, figures recomputed from them")
     elif status == "server_lost":
         text = (f"server lost{where} — {kept}; the server stopped answering, so later "
                 "requests and points were not measured")

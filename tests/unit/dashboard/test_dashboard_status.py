@@ -76,7 +76,8 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "killed": ("interrupted · 8 kept",
                "interrupted during point 2 of 3 (4 streams) — 8 requests kept"),
     "stale": ("stale · 8 kept",
-              "stale — the run stopped during point 2 of 3 (4 streams) without finishing"),
+              "stale — no sign of life for a while; the run stopped during point 2 of 3 "
+              "(4 streams) without finishing"),
     "server_lost": ("server lost · 8 kept",
                     "server lost during point 2 of 3 (4 streams) — 8 requests kept; the server "
                     "stopped answering"),

@@ -60,7 +60,8 @@ BANNERS = {
     "running": "running — 8 requests kept so far during point 2 of 3 (4 streams)",
     "interrupted": "interrupted during point 2 of 3 (4 streams) — 8 requests kept",
     "killed": "interrupted during point 2 of 3 (4 streams) — 8 requests kept",
-    "stale": "stale — the run stopped during point 2 of 3 (4 streams) without finishing",
+    "stale": "stale — no sign of life for a while; the run stopped during point 2 of 3 "
+              "(4 streams) without finishing",
     "server_lost": "server lost during point 2 of 3 (4 streams) — 8 requests kept",
     "failed": "failed before its first request — nothing was measured",
 }
