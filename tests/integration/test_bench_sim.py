@@ -182,6 +182,9 @@ def test_started_unix_s_is_the_start_and_token_source_is_usage(db: Path, tmp_pat
     assert [p["tokens"]["token_source"] for p in s["points"]] == ["usage"]
     assert s["provenance"]["tokens"] == "measured"
     assert s["environment"]["token_counts"]["sources"] == ["usage"]
+    with Store(f"sqlite:///{db}") as store:  # the stored manifest says so too
+        stored = store.get_run_detail(s["run_id"]).environment
+    assert stored["token_counts"]["sources"] == ["usage"]
 
 
 def test_energy_meter_missing_leaves_no_run_behind(db: Path, tmp_path: Path) -> None:

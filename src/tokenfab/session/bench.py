@@ -211,7 +211,7 @@ async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
                         environment=env,
                         provenance={"latency_ms": "measured", "throughput": "measured",
                                     "tokens": _tokens_provenance(points)})
-    store.finish_run(run_id, result.to_json_dict(), status=status)
+    store.finish_run(run_id, result.to_json_dict(), status=status, environment=env)
     return BenchResult(run_id=run_id, status=status, summary=result, warnings=warnings)
 
 

@@ -305,15 +305,19 @@ class Store:
         run_id: str,
         summary: RunSummary | Mapping[str, Any],
         status: str = "complete",
+        environment: Mapping[str, Any] | None = None,
     ) -> None:
-        """Store the run's ``tokenfab.run/1`` summary and final status (``complete`` or
-        ``server_lost``, whose summary covers the records completed before the server went)."""
+        """Store the run's summary and final status (``complete`` or ``server_lost``, whose
+        summary covers the records completed before the server went), and the environment
+        manifest as completed by the run (e.g. where its token counts came from)."""
         data = summary.to_json_dict() if isinstance(summary, RunSummary) else summary
-        text = _json_text(data, f"summary of run '{run_id}'")
+        values: dict[str, Any] = {"summary_json": _json_text(data, f"summary of run '{run_id}'")}
+        if environment is not None:
+            values["environment_json"] = _json_text(environment, f"environment of run '{run_id}'")
         _check_final(status)
         now = time.time_ns()
-        self._update_run(run_id, summary_json=text, status=status, finished_unix_ns=now,
-                         heartbeat_unix_ns=now)
+        self._update_run(run_id, status=status, finished_unix_ns=now, heartbeat_unix_ns=now,
+                         **values)
 
     def mark_run(self, run_id: str, status: str) -> None:
         """Set the run's final status without a summary: ``interrupted`` or ``failed``."""

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tokenfab.errors import ConfigError
 from tokenfab.load import wire
 from tokenfab.load.client import _classify
 from tokenfab.load.sse import decode_events
@@ -140,3 +141,16 @@ def test_endpoint_parse(url: str, host: str, port: int, base: str) -> None:
     req = build_request(ep, "/v1/chat/completions", b"{}", "k")
     assert req.startswith(f"POST {base}/v1/chat/completions HTTP/1.1\r\n".encode())
     assert b"Authorization: Bearer k\r\n" in req and req.endswith(b"\r\n\r\n{}")
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999", "ftp://x", "http://"])
+def test_bad_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError, match="--url"):
+        Endpoint.parse(url)
+
+
+def test_non_ascii_header_values_are_refused_before_sending() -> None:
+    ep = Endpoint.parse("http://127.0.0.1:8080")
+    with pytest.raises(ConfigError, match="ASCII"):
+        build_request(ep, "/v1/chat/completions", b"{}", "clé€")
+    assert b"Bearer k-1" in build_request(ep, "/v1/chat/completions", b"{}", "k-1")
