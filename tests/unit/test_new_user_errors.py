@@ -52,7 +52,8 @@ def fails_in_one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> st
 # (argv, words the message must contain — the flag or value it is about, case-insensitive)
 CASES: list[tuple[list[str], list[str]]] = [
     # unwritable output paths, before any work
-    (["cost", "--tok-s", "1", "--hourly-usd", "1", "--json", f"{NOWHERE}/x.json"], ["/nonexistent"]),
+    (["cost", "--tok-s", "1", "--hourly-usd", "1", "--json", f"{NOWHERE}/x.json"],
+     ["/nonexistent"]),
     (["project", "--model", "llama-3.1-8b", "--hardware", "H100", "--json", f"{NOWHERE}/p.json"],
      ["/nonexistent"]),
     (["tune", "--json", f"{NOWHERE}/t.json"], ["/nonexistent"]),
