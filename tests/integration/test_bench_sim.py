@@ -328,3 +328,27 @@ def test_stalled_stream_is_a_timeout(db: Path, tmp_path: Path) -> None:
     p = json.loads(out.read_text())["points"][0]
     assert p["requests"]["errors"] == {"timeout": 2}
     assert took < 20
+
+
+@pytest.mark.parametrize(("error", "status"), [(RuntimeError("boom"), "failed"),
+                                               (KeyboardInterrupt(), "interrupted")])
+def test_library_run_that_stops_mid_run_is_never_left_running(
+    db: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException, status: str
+) -> None:
+    """``session.bench.bench`` called as a library: an error after the first point's requests
+    marks the run failed (Ctrl-C: interrupted) and keeps its records."""
+    import tokenfab.session.bench as bench_mod
+    from tokenfab.schemas.config import BenchConfig
+
+    def explode(*_args: object, **_kw: object) -> None:
+        raise error
+
+    monkeypatch.setattr(bench_mod, "summarize_repeats", explode)
+    with SimServer(SimConfig.from_flags(ttft=1, itl=1)) as sim:
+        cfg = BenchConfig(url=sim.url, model="sim-model", values=(2.0,), requests_per_point=4)
+        with pytest.raises(type(error)):
+            bench_mod.bench(cfg, db=f"sqlite:///{db}")
+    with Store(f"sqlite:///{db}") as store:
+        run = store.list_runs()[0]
+        assert (run.stored_status, run.status) == (status, status)
+        assert run.n_records == 4

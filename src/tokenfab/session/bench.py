@@ -204,7 +204,6 @@ async def run_bench(cfg: BenchConfig, store: Store, *, kind: str = "bench",
             f"the server at {cfg.url} went away during load point {lost_at + 1}: "
             f"{MAX_CONNECT_FAILURES} connections in a row were refused, so tokenfab stopped "
             f"sending; the {n_ok} requests completed before that are kept in run {run_id}")
-        progress.note(warnings[-1])
     env["token_counts"] = _count_provenance(points)
     result = RunSummary(run_id=run_id, target=Target(url=cfg.url, model=cfg.model),
                         points=points, label=cfg.label, started_unix_s=started_unix_ns / 1e9,
