@@ -157,6 +157,12 @@ def reproduce_command(view: RunView) -> tuple[str, str | None] | None:
 
 TOKEN_SOURCES = {
     "usage": "token counts from server usage",
+    "tokenizer": "token counts from the model's tokenizer (server /tokenize): the server "
+                 "reported no usage",
+    "word_estimate": "input token counts estimated from prompt words: the server reported no "
+                     "usage and has no tokenizer endpoint",
+    "chunk_count": "output token counts are streamed chunks (one token each, an estimate): the "
+                   "server reported no usage and has no tokenizer endpoint",
     "client": "token counts estimated by the client (tokenizer, word or chunk count): the "
               "server reported no usage",
     "mixed": "token counts from server usage where reported, else estimated by the client",
