@@ -10,43 +10,23 @@ nor the value, and the case fails.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tokenfab.cli.main import main
+from tests.cli_support import fails_in_one_line
 
 NOWHERE = "/nonexistent/dir/out"
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("TOKENFAB_LLAMA_BIN_DIR", str(tmp_path / "no-bin"))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.chdir(tmp_path)
+def files(tmp_path: Path, isolated_env: Path) -> Path:
     (tmp_path / "bad.json").write_text('{"schema": "tokenfab.run/1", "target": "x", "points": "x"}')
     (tmp_path / "list.json").write_text("[1, 2, 3]")
     (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 8)
     (tmp_path / "latin1.toml").write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
     (tmp_path / "bool.toml").write_text('name = "x"\nrental_usd_per_hour = true\n')
     (tmp_path / "adir").mkdir()
-    yield tmp_path
-
-
-def fails_in_one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """Run ``tokenfab ARGS``; assert exit ≠ 0, no traceback, one ``tokenfab: error:`` line."""
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None), f"exit 0 for {args}: {out[-300:]}"
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, f"{args} printed {len(lines)} lines on stderr: {err[-500:]}"
-    assert lines[0].startswith("tokenfab: error:"), lines[0]
-    return lines[0]
+    return tmp_path
 
 
 # (argv, words the message must contain — the flag or value it is about, case-insensitive)
@@ -115,9 +95,7 @@ CASES: list[tuple[list[str], list[str]]] = [
 @pytest.mark.parametrize(("args", "words"), CASES, ids=[" ".join(a)[:60] for a, _ in CASES])
 def test_bad_input_is_one_line(args: list[str], words: list[str],
                                capsys: pytest.CaptureFixture[str]) -> None:
-    line = fails_in_one_line(args, capsys).lower()
-    for w in words:
-        assert w.lower() in line, f"{args}: message does not name {w!r}: {line}"
+    fails_in_one_line(args, capsys, words, ignore_case=True)
 
 
 def test_busy_sim_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,5 +103,4 @@ def test_busy_sim_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        line = fails_in_one_line(["sim", "--port", str(port)], capsys)
-    assert str(port) in line
+        fails_in_one_line(["sim", "--port", str(port)], capsys, [str(port)])

@@ -4,38 +4,17 @@ engine cannot start here, so a flag checked too late fails with the wrong messag
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.cli_support import fails_in_one_line
 
-from tokenfab.cli.main import main
 from tokenfab.store import Store
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 NOWHERE = "/nonexistent/dir"
 BENCH = ["bench", "--url", "http://127.0.0.1:9", "--model", "m"]
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("TOKENFAB_LLAMA_BIN_DIR", str(tmp_path / "no-bin"))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
-
-
-def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None), f"exit 0 for {args}: {out[-300:]}"
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, f"{args} printed {len(lines)} lines on stderr: {err[-500:]}"
-    assert lines[0].startswith("tokenfab: error:"), lines[0]
-    return lines[0].lower()
 
 
 RANGE_CASES: list[tuple[str, str]] = [
@@ -65,12 +44,12 @@ RANGE_CASES: list[tuple[str, str]] = [
 def test_out_of_range_values_name_the_flag(command: str, flag: str, value: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     base = BENCH if command == "bench" else ["run"]
-    assert flag in one_line_error([*base, flag, value], capsys)
+    fails_in_one_line([*base, flag, value], capsys, [flag], ignore_case=True)
 
 
 @pytest.mark.parametrize("value", ["ttft_ms=nan", "ttft_ms=0", "tpot_ms=inf", "e2e_ms=-5"])
 def test_slo_values(value: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert "--slo" in one_line_error([*BENCH, "--slo", value], capsys)
+    fails_in_one_line([*BENCH, "--slo", value], capsys, ["--slo"], ignore_case=True)
 
 
 @pytest.mark.parametrize(("args", "words"), [
@@ -105,22 +84,18 @@ def test_slo_values(value: str, capsys: pytest.CaptureFixture[str]) -> None:
 ])
 def test_bad_input_is_one_line(args: list[str], words: list[str],
                                capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(args, capsys)
-    for w in words:
-        assert w.lower() in line, f"{args}: message does not name {w!r}: {line}"
+    fails_in_one_line(args, capsys, words, ignore_case=True)
 
 
 def test_export_of_a_real_run_to_an_unwritable_path(
-    isolated: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = f"sqlite:///{isolated / 'r.db'}"
+    db = f"sqlite:///{tmp_path / 'r.db'}"
     with Store(db) as store:
         store.create_run("abc123", kind="bench", label=None, config={}, environment={},
                          target_url="http://x", model="m", started_unix_ns=1,
                          clock_offset_ns=0)
-    line = one_line_error(["runs", "export", "abc123", "-o", f"{NOWHERE}/x.csv",
-                           "--format", "csv", "--db", db], capsys)
-    assert NOWHERE in line
-    line = one_line_error(["runs", "export", "abc123", "-o", str(isolated), "--db", db],
-                          capsys)
-    assert "directory" in line
+    fails_in_one_line(["runs", "export", "abc123", "-o", f"{NOWHERE}/x.csv",
+                       "--format", "csv", "--db", db], capsys, [NOWHERE], ignore_case=True)
+    fails_in_one_line(["runs", "export", "abc123", "-o", str(tmp_path), "--db", db],
+                      capsys, ["directory"], ignore_case=True)

@@ -4,22 +4,17 @@ file, a non-zero exit, never a traceback; and the JSON and text of a good call."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tokenfab.cli.main import main
+from tests.cli_support import fails_in_one_line, succeeds
 
 NOWHERE = "/nonexistent/dir/out"
 PRICE = ["--tok-s", "100", "--hourly-usd", "1"]
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)
+def files(tmp_path: Path, isolated_env: Path) -> Path:
     (tmp_path / "adir").mkdir()
     (tmp_path / "latin1.toml").write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
     (tmp_path / "bool.toml").write_text('name = "x"\nrental_usd_per_hour = true\n')
@@ -28,19 +23,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (tmp_path / "hw_bool.toml").write_text(
         '[X1]\nvendor = "A"\nname = "X1"\nfamily = "f"\ndense_bf16_tflops = 1.0\n'
         "memory_gb = 1.0\nmemory_tb_s = 1.0\ntdp_w = true\n")
-    yield tmp_path
-
-
-def fails_in_one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None), f"exit 0 for {args}: {out[-300:]}"
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, f"{args} printed {len(lines)} lines on stderr: {err[-500:]}"
-    assert lines[0].startswith("tokenfab: error:"), lines[0]
-    return lines[0]
+    return tmp_path
 
 
 CASES: list[tuple[list[str], list[str]]] = [
@@ -127,15 +110,12 @@ CASES: list[tuple[list[str], list[str]]] = [
 @pytest.mark.parametrize(("args", "words"), CASES, ids=[" ".join(a)[:70] for a, _ in CASES])
 def test_bad_input_is_one_line(args: list[str], words: list[str],
                                capsys: pytest.CaptureFixture[str]) -> None:
-    line = fails_in_one_line(args, capsys).lower()
-    for w in words:
-        assert w.lower() in line, f"{args}: message does not name {w!r}: {line}"
+    fails_in_one_line(args, capsys, words, ignore_case=True)
 
 
 def test_rate_json_and_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    main_ok(["cost", "--tok-s", "1000", "--hourly-usd", "3.6", "--utilization", "0.5",
-             "--tokens-per-day", "1e7", "--json", str(tmp_path / "c.json")])
-    text = capsys.readouterr().out
+    text = succeeds(["cost", "--tok-s", "1000", "--hourly-usd", "3.6", "--utilization", "0.5",
+                     "--tokens-per-day", "1e7", "--json", str(tmp_path / "c.json")], capsys)
     # 3.6 $/h / (1000 tok/s × 3600 s/h × 0.5) × 1e6 = $2 per 1M; 1e7 tokens/day = $20/day
     assert "$2.0000 per 1M output tokens" in text and "$20.00/day = $7,300.00/year" in text
     r = json.loads((tmp_path / "c.json").read_text())
@@ -149,16 +129,9 @@ def test_rate_json_and_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 
 
 def test_catalog_gpus_multiply_the_price(capsys: pytest.CaptureFixture[str]) -> None:
-    main_ok(["cost", "--tok-s", "1000", "--hardware", "H100", "--json", "-"])
-    one = json.loads(capsys.readouterr().out)
-    main_ok(["cost", "--tok-s", "1000", "--hardware", "H100", "--gpus", "8", "--json", "-"])
-    eight = json.loads(capsys.readouterr().out)
+    one = json.loads(succeeds(["cost", "--tok-s", "1000", "--hardware", "H100", "--json", "-"],
+                              capsys))
+    eight = json.loads(succeeds(["cost", "--tok-s", "1000", "--hardware", "H100", "--gpus", "8",
+                                 "--json", "-"], capsys))
     assert eight["profile"]["accelerators"] == 8
     assert eight["usd_per_hour"] == pytest.approx(8 * one["usd_per_hour"])
-
-
-def main_ok(args: list[str]) -> None:
-    try:
-        main(args)
-    except SystemExit as exc:
-        assert exc.code in (0, None), args

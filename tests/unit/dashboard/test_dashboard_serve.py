@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.cli_support import fails_in_one_line
 
-from tokenfab.cli.main import main
 from tokenfab.dashboard.source import StoreSource
 from tokenfab.errors import ConfigError
 from tokenfab.schemas.serve import ServeConfig, is_loopback
@@ -21,21 +21,9 @@ from tokenfab.session.serve import bind, build_app, display_url, make_server, se
 from tokenfab.store import Store
 
 
-def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """``tokenfab ARGS`` exits non-zero with one ``tokenfab: error:`` line, no traceback."""
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None) and "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("tokenfab: error: "), err
-    return lines[0]
-
-
 @pytest.fixture()
-def no_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def no_server(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
     """Fail the test instead of serving forever if a bad flag got through."""
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the server was started")
@@ -59,8 +47,8 @@ def test_display_url_brackets_ipv6() -> None:
 
 def test_non_loopback_host_needs_allow_remote(tmp_path: Path, no_server: None,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(["serve", "--host", "0.0.0.0", "--db",
-                           f"sqlite:///{tmp_path / 'x.db'}"], capsys)
+    line = fails_in_one_line(["serve", "--host", "0.0.0.0", "--db",
+                              f"sqlite:///{tmp_path / 'x.db'}"], capsys)
     assert "--host 0.0.0.0 is not a loopback address" in line and "--allow-remote" in line
     assert not (tmp_path / "x.db").exists()
 
@@ -81,7 +69,7 @@ def test_privileged_port_says_why(no_server: None, monkeypatch: pytest.MonkeyPat
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(socket.socket, "bind", denied)
-    line = one_line_error(["serve", "--port", "80"], capsys)
+    line = fails_in_one_line(["serve", "--port", "80"], capsys)
     assert "127.0.0.1:80" in line and "ports below 1024 need root" in line
     assert "--port 1024 or above" in line
 
@@ -91,7 +79,7 @@ def test_busy_port_through_the_cli(no_server: None, capsys: pytest.CaptureFixtur
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        line = one_line_error(["serve", "--port", str(port)], capsys)
+        line = fails_in_one_line(["serve", "--port", str(port)], capsys)
     assert f"127.0.0.1:{port}" in line and "in use" in line
 
 
@@ -108,9 +96,7 @@ def test_busy_port_through_the_cli(no_server: None, capsys: pytest.CaptureFixtur
 def test_bad_flags_are_one_line_before_listening(no_server: None, args: list[str],
                                                  words: list[str],
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(["serve", *args], capsys)
-    for w in words:
-        assert w in line, line
+    fails_in_one_line(["serve", *args], capsys, words)
 
 
 def test_serve_returns_its_result_when_stopped(tmp_path: Path,

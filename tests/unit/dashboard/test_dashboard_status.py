@@ -4,9 +4,6 @@ and on the run page, and a partial run says what it kept and where it stopped.""
 from __future__ import annotations
 
 import re
-import sqlite3
-import subprocess
-import time
 import warnings
 from collections.abc import Iterator
 from html import unescape
@@ -18,51 +15,9 @@ with warnings.catch_warnings():  # starlette asks for httpx2; httpx is what toke
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from tests.stored_runs import store_every_status, text
+
 from tokenfab.dashboard import create_app
-from tokenfab.metrics.compute import summarize_point
-from tokenfab.schemas.records import RequestRecord
-from tokenfab.schemas.summary import RunSummary, Target
-from tokenfab.store import Store
-
-MS = 1_000_000
-LONG_AGO_NS = 1_700_000_000_000_000_000  # 2023: no heartbeat since -> stale
-
-
-def records(point: int, n: int = 4) -> list[RequestRecord]:
-    out = []
-    for i in range(n):
-        sent = 10_000_000_000_000 + point * 10_000 * MS + i * 200 * MS
-        chunks = [sent + 50 * MS + k * 10 * MS for k in range(10)]
-        out.append(RequestRecord(point_index=point, request_index=i, sent_ns=sent,
-                                 end_ns=chunks[-1], first_chunk_ns=chunks[0], chunk_ns=chunks,
-                                 input_tokens=100, output_tokens=10))
-    return out
-
-
-def dead_pid() -> int:
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    return proc.pid
-
-
-def add(store: Store, run_id: str, *, points: int = 2, started_ns: int | None = None,
-        owner_pid: int | None = None, owner_host: str | None = None) -> RunSummary:
-    """A run of 3 planned points (1, 4, 8 streams) that measured the first ``points``."""
-    store.create_run(run_id, kind="bench", label=f"label-{run_id}",
-                     config={"url": "http://127.0.0.1:9", "model": "m", "values": [1, 4, 8],
-                             "requests_per_point": 4, "hourly_usd": 2.0},
-                     environment={}, target_url="http://127.0.0.1:9", model="m",
-                     started_unix_ns=started_ns or time.time_ns(), clock_offset_ns=0,
-                     owner_pid=owner_pid, owner_host=owner_host)
-    done = []
-    for idx, conc in list(enumerate((1.0, 4.0, 8.0)))[:points]:
-        store.add_point(run_id, idx, "concurrency", conc)
-        recs = records(idx)
-        store.append_records(run_id, recs)
-        done.append(summarize_point(recs, mode="concurrency", value=conc))
-    return RunSummary(run_id=run_id, target=Target(url="http://127.0.0.1:9", model="m"),
-                      points=done)
-
 
 # stored how -> (the list's badge, the run page's banner; None: no banner)
 EXPECTED: dict[str, tuple[str, str | None]] = {
@@ -87,27 +42,8 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
 
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path / 'runs.db'}"
-    with Store(url) as store:
-        store.finish_run("complete", add(store, "complete"))
-        add(store, "running")  # owned by this (live) process, heartbeat now
-        add(store, "interrupted")
-        store.mark_run("interrupted", "interrupted")
-        add(store, "killed", owner_pid=dead_pid())  # kill -9: stored running, owner gone
-        add(store, "stale", started_ns=LONG_AGO_NS, owner_host="another-host")
-        store.finish_run("server_lost", add(store, "server_lost"), status="server_lost")
-        add(store, "failed", points=0)
-        store.mark_run("failed", "failed")
-    with sqlite3.connect(tmp_path / "runs.db") as db:  # its last sign of life: long ago
-        db.execute("UPDATE runs SET heartbeat_unix_ns = ? WHERE run_id = 'stale'",
-                   (LONG_AGO_NS,))
-    with TestClient(create_app(url)) as c:
+    with TestClient(create_app(store_every_status(tmp_path / "runs.db"))) as c:
         yield c
-
-
-def text(html: str) -> str:
-    """What a reader sees: tags dropped, entities decoded, whitespace collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_the_store_reports_each_status(client: TestClient) -> None:

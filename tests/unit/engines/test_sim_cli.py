@@ -10,23 +10,11 @@ from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from tests.cli_support import fails_in_one_line
 
 import tokenfab.cli.sim as sim_cli
 from tokenfab.cli.main import main
 from tokenfab.engines.sim import SimConfig
-
-
-def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """Run ``tokenfab sim ARGS``; assert exit != 0, no traceback and one ``tokenfab: error:``."""
-    with pytest.raises(SystemExit) as exc:
-        main(["sim", *args])
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None)
-    assert "Traceback" not in out + err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("tokenfab: error:"), lines[0]
-    return lines[0]
 
 
 @pytest.fixture
@@ -85,9 +73,7 @@ RANGE_CASES: list[tuple[list[str], list[str]]] = [
 def test_out_of_range_flag_is_one_line_naming_it(
     args: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    line = one_line_error(args, capsys)
-    for word in words:
-        assert word in line, f"{args}: {line!r} does not name {word!r}"
+    fails_in_one_line(["sim", *args], capsys, words)
 
 
 def test_good_flags_reach_the_server_as_one_config(
@@ -113,7 +99,7 @@ def test_busy_port_names_the_port(capsys: pytest.CaptureFixture[str]) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        line = one_line_error(["--port", str(port)], capsys)
+        line = fails_in_one_line(["sim", "--port", str(port)], capsys)
     assert f"127.0.0.1:{port}" in line and "in use" in line and "--port" in line
 
 
@@ -125,16 +111,18 @@ def test_privileged_port_says_permission_denied(
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(socket.socket, "bind", bind)
-    line = one_line_error(["--port", "80"], capsys)
+    line = fails_in_one_line(["sim", "--port", "80"], capsys)
     assert "permission denied" in line and "--port" in line and ":80" in line
 
 
 def test_unresolvable_remote_host_names_the_host(capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(["--host", "bad.invalid", "--allow-remote", "--port", "0"], capsys)
+    line = fails_in_one_line(["sim", "--host", "bad.invalid", "--allow-remote", "--port", "0"],
+                             capsys)
     assert "--host 'bad.invalid'" in line and "resolve" in line
 
 
 def test_address_not_on_this_machine_names_the_host(capsys: pytest.CaptureFixture[str]) -> None:
     # 192.0.2.0/24 is TEST-NET-1: documentation only, never a local address
-    line = one_line_error(["--host", "192.0.2.1", "--allow-remote", "--port", "0"], capsys)
+    line = fails_in_one_line(["sim", "--host", "192.0.2.1", "--allow-remote", "--port", "0"],
+                             capsys)
     assert "--host '192.0.2.1'" in line and "this machine" in line

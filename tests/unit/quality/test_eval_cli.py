@@ -4,13 +4,12 @@ point scores and prices a run against a canned server."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.cli_support import fails_in_one_line
 
-from tokenfab.cli.main import main
 from tokenfab.errors import ConfigError, DatasetError
 from tokenfab.schemas.cost import TcoProfile
 from tokenfab.schemas.evaluate import EvalConfig
@@ -20,16 +19,11 @@ URL = ["--url", "http://127.0.0.1:9", "--model", "m"]
 
 
 @pytest.fixture(autouse=True)
-def no_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("TOKENFAB_LLAMA_BIN_DIR", str(tmp_path / "no-bin"))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.chdir(tmp_path)
+def files(tmp_path: Path, isolated_env: Path) -> Path:
     (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "empty.jsonl").write_text("")
     (tmp_path / "bad.jsonl").write_text("not json\n[1]\n")
-    yield tmp_path
+    return tmp_path
 
 
 @pytest.mark.parametrize(("args", "needle"), [
@@ -54,7 +48,7 @@ def no_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 ])
 def test_bad_flag_is_one_line(args: list[str], needle: str,
                               capsys: pytest.CaptureFixture[str]) -> None:
-    line = _one_line_error([*URL, *args], capsys)
+    line = fails_in_one_line(["eval", *URL, *args], capsys)
     assert needle in line
 
 
@@ -68,24 +62,13 @@ def test_bad_flag_is_one_line(args: list[str], needle: str,
 ])
 def test_bad_target_is_one_line(args: list[str], needle: str,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    assert needle in _one_line_error(args, capsys)
+    assert needle in fails_in_one_line(["eval", *args], capsys)
 
 
 def test_bad_tasks_stop_before_the_engine_starts(capsys: pytest.CaptureFixture[str]) -> None:
     """Without --url the embedded engine would start; a bad task file is found first."""
-    line = _one_line_error(["--tasks", "binary.bin"], capsys)
+    line = fails_in_one_line(["eval", "--tasks", "binary.bin"], capsys)
     assert "binary.bin" in line and "llama-server" not in line
-
-
-def _one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(["eval", *args])
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None)
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("tokenfab: error:"), err
-    return lines[0]
 
 
 def _server(request: httpx.Request) -> httpx.Response:

@@ -4,38 +4,21 @@ surface as a build error naming neither the flag nor the value)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.cli_support import fails_in_one_line
 
-from tokenfab.cli.main import main
 from tokenfab.cli.quantize import quantize_cmd
 
 TYPES = "F16, Q8_0, Q4_1, Q4_K, Q4_0, Q3_K, Q2_K"
 
 
 @pytest.fixture(autouse=True)
-def no_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("TOKENFAB_LLAMA_BIN_DIR", str(tmp_path / "no-bin"))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.chdir(tmp_path)
+def files(tmp_path: Path, isolated_env: Path) -> Path:
     (tmp_path / "binary.bin").write_bytes(bytes(range(256)))
-    yield tmp_path
-
-
-def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None)
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("tokenfab: error:"), err
-    return lines[0]
+    return tmp_path
 
 
 @pytest.mark.parametrize(("args", "needle"), [
@@ -62,7 +45,7 @@ def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 ])
 def test_quantize_bad_flag_is_one_line(args: list[str], needle: str, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    assert needle in one_line_error(["quantize", *args], capsys)
+    assert needle in fails_in_one_line(["quantize", *args], capsys)
     assert not (tmp_path / "cache").exists()  # nothing was built or cached
 
 
@@ -81,7 +64,7 @@ def test_quantize_bad_flag_is_one_line(args: list[str], needle: str, tmp_path: P
 ])
 def test_speculate_bad_flag_is_one_line(args: list[str], needle: str, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    assert needle in one_line_error(["speculate", *args], capsys)
+    assert needle in fails_in_one_line(["speculate", *args], capsys)
     assert not (tmp_path / "cache").exists()
 
 

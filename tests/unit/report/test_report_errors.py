@@ -6,17 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.cli_support import fails_in_one_line, succeeds
 
-from tokenfab.cli.main import main
 from tokenfab.store import Store
 
 NOWHERE = "/nonexistent/dir"
 
 
 @pytest.fixture(autouse=True)
-def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
+def files(tmp_path: Path, isolated_env: Path) -> Path:
     (tmp_path / "bad.json").write_text(
         '{"schema": "tokenfab.run/1", "target": "x", "points": "x"}')
     (tmp_path / "points.json").write_text('{"target": {"model": "m"}, "points": "x"}')
@@ -32,17 +30,6 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         '"concurrency", "value": 1}, "requests": {"completed": 1, "failed": 0}, '
         '"throughput": {"output_tok_s": 10}}]}')
     return tmp_path
-
-
-def one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None), f"exit 0 for {args}: {out[-300:]}"
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("tokenfab: error: "), err
-    return lines[0]
 
 
 # (argv, words the one line must hold)
@@ -74,9 +61,7 @@ CASES: list[tuple[list[str], list[str]]] = [
 @pytest.mark.parametrize(("args", "words"), CASES, ids=[" ".join(a)[:50] for a, _ in CASES])
 def test_bad_report_input_is_one_line(args: list[str], words: list[str], files: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line(args, capsys)
-    for w in words:
-        assert w in line, f"{args}: {w!r} not in {line}"
+    fails_in_one_line(args, capsys, words)
     assert not (files / "home" / "tokenfab.db").exists()  # a report never creates a database
 
 
@@ -84,11 +69,11 @@ def test_output_is_checked_before_the_database_is_opened(
         files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{files / 'runs.db'}"
     Store(url).close()
-    line = one_line(["report", "anything", "--db", url, "-o", f"{NOWHERE}/r.html"], capsys)
+    line = fails_in_one_line(["report", "anything", "--db", url, "-o", f"{NOWHERE}/r.html"],
+                             capsys)
     assert NOWHERE in line and "no run" not in line
 
 
 def test_a_good_file_still_reports(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["report", "good.json", "-o", "out.html"])
-    assert capsys.readouterr().out.strip() == "out.html"
+    assert succeeds(["report", "good.json", "-o", "out.html"], capsys).strip() == "out.html"
     assert (files / "out.html").read_text().startswith("<!DOCTYPE html>")

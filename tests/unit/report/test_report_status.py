@@ -4,57 +4,19 @@ report, the Markdown summary and the result, with what it kept and where it stop
 from __future__ import annotations
 
 import re
-import sqlite3
-import subprocess
-import time
 from html import unescape
 from pathlib import Path
 
 import pytest
+from tests.stored_runs import store_every_status, text
 
 from tokenfab.cli.main import main
-from tokenfab.metrics.compute import summarize_point
 from tokenfab.report.document import view_of_document
 from tokenfab.report.status import STATUSES, run_status, view_status
 from tokenfab.schemas.bench import RUN_STATUSES
-from tokenfab.schemas.records import RequestRecord
 from tokenfab.schemas.report import ReportConfig
-from tokenfab.schemas.summary import RunSummary, Target
 from tokenfab.session.report import report
-from tokenfab.store import PointInfo, Store
-
-MS = 1_000_000
-LONG_AGO_NS = 1_700_000_000_000_000_000
-
-
-def records(point: int) -> list[RequestRecord]:
-    out = []
-    for i in range(4):
-        sent = 10_000_000_000_000 + point * 10_000 * MS + i * 200 * MS
-        chunks = [sent + 50 * MS + k * 10 * MS for k in range(10)]
-        out.append(RequestRecord(point_index=point, request_index=i, sent_ns=sent,
-                                 end_ns=chunks[-1], first_chunk_ns=chunks[0], chunk_ns=chunks,
-                                 input_tokens=100, output_tokens=10))
-    return out
-
-
-def add(store: Store, run_id: str, *, points: int = 2, owner_pid: int | None = None,
-        owner_host: str | None = None) -> RunSummary:
-    """A run that planned 1, 4 and 8 streams and measured the first ``points``."""
-    store.create_run(run_id, kind="bench", label=f"label-{run_id}",
-                     config={"url": "http://127.0.0.1:9", "model": "m", "values": [1, 4, 8],
-                             "requests_per_point": 4, "hourly_usd": 2.0},
-                     environment={}, target_url="http://127.0.0.1:9", model="m",
-                     started_unix_ns=time.time_ns(), clock_offset_ns=0, owner_pid=owner_pid,
-                     owner_host=owner_host)
-    done = []
-    for idx, conc in list(enumerate((1.0, 4.0, 8.0)))[:points]:
-        store.add_point(run_id, idx, "concurrency", conc)
-        store.append_records(run_id, records(idx))
-        done.append(summarize_point(records(idx), mode="concurrency", value=conc))
-    return RunSummary(run_id=run_id, target=Target(url="http://127.0.0.1:9", model="m"),
-                      points=done)
-
+from tokenfab.store import PointInfo
 
 BANNERS = {
     "running": "running — 8 requests kept so far during point 2 of 3 (4 streams)",
@@ -71,27 +33,7 @@ TAGS = {"running": "running", "interrupted": "interrupted", "killed": "interrupt
 
 @pytest.fixture()
 def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'runs.db'}"
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    with Store(url) as store:
-        store.finish_run("complete", add(store, "complete"))
-        add(store, "running")
-        add(store, "interrupted")
-        store.mark_run("interrupted", "interrupted")
-        add(store, "killed", owner_pid=proc.pid)  # kill -9: still stored as running
-        add(store, "stale", owner_host="another-host")
-        store.finish_run("server_lost", add(store, "server_lost"), status="server_lost")
-        add(store, "failed", points=0)
-        store.mark_run("failed", "failed")
-    with sqlite3.connect(tmp_path / "runs.db") as conn:
-        conn.execute("UPDATE runs SET heartbeat_unix_ns = ? WHERE run_id = 'stale'",
-                     (LONG_AGO_NS,))
-    return url
-
-
-def text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    return store_every_status(tmp_path / "runs.db")
 
 
 @pytest.mark.parametrize("run_id", list(BANNERS))

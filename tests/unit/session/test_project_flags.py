@@ -4,10 +4,10 @@ non-zero exit, no traceback and no output file; and the good path's table and JS
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.cli_support import fails_in_one_line, succeeds
 
 from tokenfab.cli.main import main
 
@@ -15,28 +15,14 @@ BASE = ["project", "--model", "llama-3.1-8b", "--isl", "128", "--osl", "64"]
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
+def isolated(tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "notjson.json").write_text("{hidden_size: 4096")
     (tmp_path / "latin1.json").write_bytes('{"model_type": "caf\xe9"}'.encode("latin-1"))
     (tmp_path / "list.json").write_text("[1, 2]")
     (tmp_path / "partial.json").write_text('{"model_type": "llama", "hidden_size": 4096}')
     (tmp_path / "adir").mkdir()
-    yield tmp_path
-
-
-def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None), out[-400:]
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("tokenfab: error:"), err
-    return lines[0]
+    return tmp_path
 
 
 CASES: list[tuple[list[str], list[str]]] = [
@@ -95,10 +81,8 @@ MODEL_CASES: list[tuple[str, list[str]]] = [
 @pytest.mark.parametrize(("args", "words"), CASES, ids=[" ".join(a)[:50] for a, _ in CASES])
 def test_bad_flag_is_one_line(args: list[str], words: list[str],
                               capsys: pytest.CaptureFixture[str], isolated: Path) -> None:
-    line = one_line_error([*BASE, *args, "--json", str(isolated / "out.json")]
-                          if "--json" not in args else [*BASE, *args], capsys)
-    for w in words:
-        assert w.lower() in line.lower(), line
+    fails_in_one_line([*BASE, *args, "--json", str(isolated / "out.json")]
+                      if "--json" not in args else [*BASE, *args], capsys, words, ignore_case=True)
     assert not (isolated / "out.json").exists()
 
 
@@ -106,14 +90,13 @@ def test_bad_flag_is_one_line(args: list[str], words: list[str],
                          ids=[m or "empty" for m, _ in MODEL_CASES])
 def test_bad_model_is_one_line(model: str, words: list[str],
                                capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(["project", "--model", model, "--hardware", "H100"], capsys)
-    for w in words:
-        assert w.lower() in line.lower(), line
+    fails_in_one_line(["project", "--model", model, "--hardware", "H100"], capsys, words,
+                      ignore_case=True)
 
 
 def test_table_says_what_its_ranges_and_prices_are(capsys: pytest.CaptureFixture[str]) -> None:
-    main([*BASE, "--hardware", "H100,MI300X", "--concurrency", "1,8", "--slo", "tpot_ms=1000"])
-    out = " ".join(capsys.readouterr().out.split())
+    out = " ".join(succeeds([*BASE, "--hardware", "H100,MI300X", "--concurrency", "1,8",
+                             "--slo", "tpot_ms=1000"], capsys).split())
     assert "ranges: efficiency ±20% (assumed)" in out
     assert "efficiency: per-family defaults (assumed)" in out
     assert "no catalog price for Instinct MI300X" in out
@@ -124,7 +107,7 @@ def test_table_says_what_its_ranges_and_prices_are(capsys: pytest.CaptureFixture
 def test_json_document_is_a_projection(isolated: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     path = isolated / "p.json"
-    main([*BASE, "--hardware", "H100", "--concurrency", "1,4", "--json", str(path)])
+    succeeds([*BASE, "--hardware", "H100", "--concurrency", "1,4", "--json", str(path)], capsys)
     doc = json.loads(path.read_text())
     assert doc["schema"] == "tokenfab.projection/1" and doc["kind"] == "projection"
     assert doc["config"]["concurrency"] == [1, 4] and doc["band_kind"].startswith("efficiency")
@@ -133,9 +116,8 @@ def test_json_document_is_a_projection(isolated: Path,
         assert p["cost"]["band_kind"] == p["band"]["kind"] == "efficiency ±20% (assumed)"
         lo, hi = p["cost"]["band"]["usd_per_mtok_output_all_in"]
         assert lo < p["cost"]["usd_per_mtok_output"] < hi
-    capsys.readouterr()
-    main([*BASE, "--hardware", "H100", "--concurrency", "1", "--json", "-"])
-    assert json.loads(capsys.readouterr().out)["points"][0]["hardware"] == "H100 SXM5 80GB"
+    out = succeeds([*BASE, "--hardware", "H100", "--concurrency", "1", "--json", "-"], capsys)
+    assert json.loads(out)["points"][0]["hardware"] == "H100 SXM5 80GB"
 
 
 def test_json_document_reads_as_a_report_view(isolated: Path) -> None:

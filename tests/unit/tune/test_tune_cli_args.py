@@ -5,34 +5,15 @@ validation would surface as an engine error naming neither the flag nor the valu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.cli_support import fails_in_one_line
 
 from tokenfab.cli.main import main
 from tokenfab.cli.tune import _precisions
 
-
-@pytest.fixture(autouse=True)
-def no_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOKENFAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TOKENFAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("TOKENFAB_LLAMA_BIN_DIR", str(tmp_path / "no-bin"))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
-
-
-def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(["tune", *args])
-    out, err = capsys.readouterr()
-    assert exc.value.code not in (0, None)
-    assert "Traceback" not in out + err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("tokenfab: error:"), err
-    return lines[0]
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +53,7 @@ def one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 )
 def test_bad_flag_is_one_line_before_any_trial(args: list[str], needle: str, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(args, capsys)
+    line = fails_in_one_line(["tune", *args], capsys)
     assert needle in line
     assert not (tmp_path / "tokenfab-tune.jsonl").exists()  # no trial was recorded
     assert not (tmp_path / "home").exists()  # no results database was opened
@@ -82,7 +63,7 @@ def test_malformed_state_file_is_one_line(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "s.jsonl"
     state.write_text("not a trial\n{}\n")
-    line = one_line_error(["--state", str(state)], capsys)
+    line = fails_in_one_line(["tune", "--state", str(state)], capsys)
     assert f"--state {state} line 1: not a tune trial" in line
     assert state.read_text() == "not a trial\n{}\n"  # left as it was
 
@@ -91,18 +72,19 @@ def test_binary_state_file_is_one_line(tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "s.jsonl"
     state.write_bytes(bytes(range(256)))
-    assert "not UTF-8" in one_line_error(["--state", str(state)], capsys)
+    assert "not UTF-8" in fails_in_one_line(["tune", "--state", str(state)], capsys)
 
 
 def test_state_that_is_a_directory_is_one_line(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "d").mkdir()
-    assert "is a directory" in one_line_error(["--state", str(tmp_path / "d")], capsys)
+    assert "is a directory" in fails_in_one_line(["tune", "--state", str(tmp_path / "d")],
+                                                 capsys)
 
 
 def test_json_that_is_a_directory_is_one_line(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    assert "--json .: is a directory" in one_line_error(["--json", "."], capsys)
+    assert "--json .: is a directory" in fails_in_one_line(["tune", "--json", "."], capsys)
 
 
 def test_every_trial_failing_exits_non_zero(tmp_path: Path,
