@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -58,3 +58,30 @@ def format_validation(exc: ValidationError | HasErrors, where: str | None = None
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     text = f"{loc}: {msg}" if loc else msg
     return f"{where}: {text}" if where else text
+
+
+def format_flag_validation(exc: ValidationError, flags: Mapping[str, str] | None = None) -> str:
+    """:func:`format_validation`'s line with the field named as the flag the user typed:
+    ``--error-500-rate: input should be less than or equal to 1 (got 2.0)``.
+
+    A field's flag is ``--`` + its name with dashes unless ``flags`` maps it (e.g.
+    ``{"state_path": "--state"}``); a message that already names a flag is kept as it is."""
+    text = format_validation(exc)
+    errors = exc.errors()
+    if not errors:
+        return text
+    err = errors[0]
+    names = [str(x) for x in err.get("loc", ()) if isinstance(x, str)]
+    if not names:
+        return text
+    msg = text.split(": ", 1)[1] if ": " in text else text
+    if msg.startswith("--"):
+        return msg
+    name = names[-1]
+    flag = (flags or {}).get(name, "--" + name.replace("_", "-"))
+    got = err.get("input")
+    shown = ""
+    if isinstance(got, int | float | str) and not isinstance(got, bool):
+        given = repr(got) if len(repr(got)) <= 40 else repr(got)[:37] + "..."
+        shown = "" if isinstance(got, str) and given in msg else f" (got {given})"
+    return f"{flag}: {msg[:1].lower()}{msg[1:]}{shown}"

@@ -89,6 +89,8 @@ CASES: list[tuple[list[str], list[str]]] = [
     # eval
     (["eval", "--tasks", "binary.bin"], ["binary.bin"]),
     (["eval", "--limit", "0"], ["limit"]),
+    (["eval", "--url", "http://127.0.0.1:9", "--model", "m", "--limit", "2"],
+     ["127.0.0.1:9", "failed"]),
 ]
 
 

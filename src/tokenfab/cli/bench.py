@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from tokenfab.cli.options import build_config, finish, load_options, write_json
-from tokenfab.cli.output import check_writable
+from tokenfab.outputs import check_writable
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.session.bench import bench
 

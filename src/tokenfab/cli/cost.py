@@ -13,8 +13,8 @@ import click
 
 from tokenfab.cli.cost_options import price_spec, tco_options
 from tokenfab.cli.options import write_json
-from tokenfab.cli.output import check_writable, write_output
 from tokenfab.errors import ConfigError
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.report.console import make_console, print_summary
 from tokenfab.schemas.cost import RateConfig, RatePrice, RepriceConfig
 from tokenfab.session.cost import price_rate, reprice_run
@@ -43,8 +43,6 @@ def cost_cmd(run_id: str | None, tok_s: float | None, json_path: str | None, db:
     if (run_id is None) == (tok_s is None):
         raise ConfigError("give --run RUN_ID to price a stored run, or --tok-s N for a "
                           "hypothetical throughput")
-    if json_path is not None and not json_path.strip():
-        raise ConfigError("--json is empty; give a file path or '-' for stdout")
     check_writable(json_path, "--json")
     spec = price_spec(hourly_usd=hourly_usd, **flags)
     if tok_s is not None:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from tokenfab.cli.cost_options import build_profile, tco_options
 from tokenfab.cli.flags import validated
-from tokenfab.cli.output import check_writable, write_output
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.quality.tasks import SHIPPED_SETS
 from tokenfab.report.console import make_console
 from tokenfab.schemas.evaluate import PROMPT_STYLES, EvalConfig, EvalReport, PromptStyle

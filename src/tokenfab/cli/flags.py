@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tokenfab.errors import ConfigError, format_validation
+from tokenfab.errors import ConfigError, format_flag_validation
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,24 +20,4 @@ def validated(cls: type[M], flags: Mapping[str, str] | None = None, **values: An
     try:
         return cls(**values)
     except ValidationError as exc:
-        raise ConfigError(flag_message(exc, flags or {})) from None
-
-
-def flag_message(exc: ValidationError, flags: Mapping[str, str]) -> str:
-    text = format_validation(exc)
-    errors = exc.errors()
-    if not errors:
-        return text
-    err = errors[0]
-    names = [str(x) for x in err.get("loc", ()) if isinstance(x, str)]
-    if not names:
-        return text
-    msg = text.split(": ", 1)[1] if ": " in text else text
-    if msg.startswith("--"):
-        return msg
-    name = names[-1]
-    flag = flags.get(name, "--" + name.replace("_", "-"))
-    got = err.get("input")
-    shown = f" (got {got!r})" if isinstance(got, int | float | str) and not isinstance(
-        got, bool) else ""
-    return f"{flag}: {msg[:1].lower()}{msg[1:]}{shown}"
+        raise ConfigError(format_flag_validation(exc, flags)) from None

@@ -13,6 +13,7 @@ import click
 
 from tokenfab.cli.cost_options import build_profile, tco_options
 from tokenfab.errors import ConfigError
+from tokenfab.outputs import write_output
 from tokenfab.schemas.config import (
     MAX_CONCURRENCY,
     MAX_DURATION_S,
@@ -177,16 +178,7 @@ def build_config(*, url: str, model: str, api: str, concurrency: str | None, rat
 def write_json(summary: RunSummary, path: str | None) -> None:
     if not path:
         return
-    text = json.dumps(summary.to_json_dict(), indent=2)
-    if path == "-":
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-        return
-    try:
-        Path(path).write_text(text + "\n")
-    except OSError as exc:
-        raise ConfigError(f"--json {path}: cannot write ({exc.strerror}); "
-                          "pick a writable path") from None
+    write_output(json.dumps(summary.to_json_dict(), indent=2) + "\n", path, "--json")
 
 
 def finish(status: str, warnings: list[str]) -> None:

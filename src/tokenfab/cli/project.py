@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
-from pathlib import Path
 from typing import get_args
 
 import click
@@ -13,6 +10,7 @@ from rich.table import Table
 
 from tokenfab.cli.options import parse_slo
 from tokenfab.errors import ConfigError
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.report.console import make_console
 from tokenfab.schemas.projection import ProjectConfig, ProjectionResult, ServingEngine
 from tokenfab.schemas.types import Precision
@@ -20,22 +18,6 @@ from tokenfab.session.project import project
 from tokenfab.workload import parse_length
 
 PRECISIONS = sorted(get_args(Precision))
-
-
-def check_output_path(path: str, flag: str) -> None:
-    """Fail before any work when ``path`` cannot be written: its folder is missing or not
-    writable, or it is a folder itself."""
-    target = Path(path)
-    folder = target.parent
-    if target.is_dir():
-        raise ConfigError(f"{flag} {path}: is a folder; give a file path such as "
-                          f"{target / 'projection.json'}")
-    if not folder.is_dir():
-        raise ConfigError(f"{flag} {path}: folder {folder} does not exist; create it or pick "
-                          "another path")
-    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists()
-                                                     and not os.access(target, os.W_OK)):
-        raise ConfigError(f"{flag} {path}: not writable; pick a writable path")
 
 
 @click.command("project")
@@ -71,10 +53,7 @@ def project_cmd(model_ref: str, hardware: str, precision: Precision, gpus: int,
     slo_obj = parse_slo(slo)
     if slo is not None and slo_obj is None:
         raise ConfigError("--slo is empty; e.g. --slo tpot_ms=50,ttft_ms=2000")
-    if json_path is not None and json_path != "-":
-        if not json_path.strip():
-            raise ConfigError("--json is empty; give a file path, or '-' for stdout")
-        check_output_path(json_path, "--json")
+    check_writable(json_path, "--json")
     cfg = ProjectConfig.model_validate({
         "model": model_ref, "hardware": hardware, "precision": precision, "gpus": gpus,
         "tp": tp, "isl": parse_length(isl, what="--isl (input tokens: the context)"),
@@ -85,11 +64,7 @@ def project_cmd(model_ref: str, hardware: str, precision: Precision, gpus: int,
     })
     result = project(cfg)
     if json_path:
-        text = json.dumps(result.to_json_dict(), indent=2) + "\n"
-        if json_path == "-":
-            sys.stdout.write(text)
-        else:
-            Path(json_path).write_text(text, encoding="utf-8")
+        write_output(json.dumps(result.to_json_dict(), indent=2) + "\n", json_path, "--json")
     if json_path != "-":
         print_projection(result)
 
@@ -129,4 +104,4 @@ def print_projection(result: ProjectionResult) -> None:
                   f"{result.efficiency_source}; {priced}", style="dim", highlight=False)
 
 
-__all__ = ["check_output_path", "print_projection", "project_cmd"]
+__all__ = ["print_projection", "project_cmd"]

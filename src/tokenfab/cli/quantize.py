@@ -9,9 +9,9 @@ import json
 import click
 
 from tokenfab.cli.flags import validated
-from tokenfab.cli.output import check_writable, write_output
 from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED
 from tokenfab.errors import ConfigError
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.quant.table import to_markdown, to_rich
 from tokenfab.quant.variants import SUPPORTED_TYPES
 from tokenfab.report.console import make_console

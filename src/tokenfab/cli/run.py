@@ -9,7 +9,7 @@ import click
 
 from tokenfab.cli.flags import validated
 from tokenfab.cli.options import build_config, finish, load_options, write_json
-from tokenfab.cli.output import check_writable
+from tokenfab.outputs import check_writable
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
 from tokenfab.schemas.run import RunConfig

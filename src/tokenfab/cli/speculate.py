@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from tokenfab.cli.flags import validated
-from tokenfab.cli.output import check_writable, write_output
 from tokenfab.engines.embedded import DEFAULT_MODEL, EMBEDDED
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num, usd
 from tokenfab.schemas.speculate import SpeculateConfig, SpeculateResult

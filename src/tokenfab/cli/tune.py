@@ -12,8 +12,8 @@ from rich.table import Table
 
 from tokenfab.cli.flags import validated
 from tokenfab.cli.options import parse_slo
-from tokenfab.cli.output import check_writable, write_output
 from tokenfab.errors import ConfigError, EngineError
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.quant.variants import parse_types
 from tokenfab.report.console import make_console
 from tokenfab.report.fmt import num, usd

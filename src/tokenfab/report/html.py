@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.report.compare import Comparison, compare_views
 from tokenfab.report.data import RunView, stored_view
 from tokenfab.report.html_fmt import (
@@ -36,7 +37,6 @@ from tokenfab.report.html_sections import (
     energy_section,
     throughput_section,
 )
-from tokenfab.report.output import check_output_path, write_text
 from tokenfab.report.status import view_status
 from tokenfab.store import Store
 
@@ -251,6 +251,7 @@ def write_run_report(store: Store, run_id: str, path: str | Path, *,
                      flag: str = "--report") -> Path:
     """Render one stored run's report to ``path`` (``tokenfab run --report`` calls this at its
     end; check the path before the run with
-    :func:`tokenfab.report.output.check_output_path`). Errors name ``flag`` in one line."""
-    out = check_output_path(path, flag)
-    return write_text(out, render_report([stored_view(store, run_id)]), flag)
+    :func:`tokenfab.outputs.check_writable`). Errors name ``flag`` in one line."""
+    out = check_writable(path, flag) or Path(path)
+    write_output(render_report([stored_view(store, run_id)]), out, flag)
+    return out

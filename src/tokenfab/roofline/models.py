@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from tokenfab.errors import ConfigError
+from tokenfab.errors import ConfigError, format_validation
 from tokenfab.schemas.types import Precision
 
 ELEMENT_BYTES_4BIT = 0.5
@@ -413,8 +413,7 @@ def spec_from_config(
             mtp_layers=f.opt_int("num_nextn_predict_layers") or 0,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise f.fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        raise f.fail(format_validation(exc)) from None
 
 
 def _moe(f: _Fields, n_layers: int) -> tuple[dict[str, int], int]:

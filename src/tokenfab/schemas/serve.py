@@ -3,23 +3,12 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tokenfab.schemas.net import is_loopback
 
 SCHEMA_ID = "tokenfab.serve/1"
 DEFAULT_PORT = 8321
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback IP (127.0.0.0/8, ::1); other names count as remote."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 class ServeConfig(BaseModel):

@@ -16,7 +16,7 @@ import httpx
 
 from tokenfab.cost.eval_price import price_eval
 from tokenfab.cost.tco import hourly_cost
-from tokenfab.errors import ConfigError
+from tokenfab.errors import ConfigError, TargetError
 from tokenfab.quality import TaskSet, evaluate, load_tasks
 from tokenfab.schemas.evaluate import EvalConfig, EvalCost, EvalReport, EvalResult
 from tokenfab.session.loop import run_async
@@ -76,10 +76,14 @@ def run_eval(config: EvalConfig, *, progress: Progress | None = None,
                       "version": served.version, "embedded_model": embedded.key,
                       "model_file": str(settings.model_path)}
             result = _go(served.url, served.alias)
+    o = result.overall
+    if o.n and o.errored == o.n:
+        errs = ", ".join(f"{k} ×{v}" for k, v in result.errors.items()) or "no reply"
+        raise TargetError(f"all {o.n} eval requests to {target['url']} failed ({errs}), so "
+                          "nothing was scored; check --url/--model and that the server is up")
     cost: EvalCost | None = None
     profile = config.profile
     if profile is not None:
-        o = result.overall
         cost = price_eval(hourly_cost(profile).usd_per_hour, result.wall_s, o.correct,
                           o.tokens.output, profile.utilization)
     return EvalReport(result=result, cost=cost, bad_rows=taskset.bad_rows, target=target,

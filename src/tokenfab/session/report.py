@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tokenfab.outputs import check_writable, write_output
 from tokenfab.report.charts_export import chart_svg
 from tokenfab.report.data import RunView, stored_view
 from tokenfab.report.document import read_document
 from tokenfab.report.html import render_report, write_run_report
 from tokenfab.report.markdown import render_markdown
-from tokenfab.report.output import check_output_path, write_text
 from tokenfab.report.png import rasterise_svg
 from tokenfab.report.status import view_status
 from tokenfab.schemas.report import ReportConfig, ReportedRun, ReportResult
@@ -52,7 +52,7 @@ def _reported(v: RunView) -> ReportedRun:
 
 def report(config: ReportConfig) -> ReportResult:
     """Render and write the report ``config`` asks for; one-line TokenfabErrors otherwise."""
-    out = None if config.output == "-" else check_output_path(config.out_path, "-o")
+    out = None if config.output == "-" else check_writable(config.out_path, "-o")
     views = load_views(config.refs, config.db)
     text = render(views, config)
     chart = config.chart if config.format in ("svg", "png") else None
@@ -62,7 +62,7 @@ def report(config: ReportConfig) -> ReportResult:
     if config.format == "png":
         rasterise_svg(text, out)
     else:
-        write_text(out, text, "-o")
+        write_output(text, out, "-o")
     return ReportResult(format=config.format, chart=chart, path=str(out), runs=runs)
 
 

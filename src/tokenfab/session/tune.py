@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from tokenfab.engines.embedded import embedded_model
 from tokenfab.errors import ConfigError
+from tokenfab.outputs import check_writable
 from tokenfab.quality import Task, load_tasks
 from tokenfab.quant.variants import parse_types
 from tokenfab.schemas.tune import (
@@ -34,7 +35,6 @@ from tokenfab.schemas.tune import (
 from tokenfab.tune.runner import (
     RealTrials,
     append_state,
-    check_state_writable,
     load_state,
     resolved_precision,
     rewrite_state,
@@ -87,7 +87,7 @@ def tune(config: TuneConfig, *, run_trial: TrialRunner | None = None,
     check_space(config)
     state = config.state_path
     done, torn = load_state(state)
-    check_state_writable(state)
+    check_writable(state, "--state")
     if torn:
         rewrite_state(state, done)
     resumed = len(done)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tokenfab.errors import StoreError
+from tokenfab.errors import StoreError, format_validation
 from tokenfab.schemas.bench import RunStatus
 from tokenfab.schemas.summary import RunSummary
 
@@ -65,9 +65,8 @@ class RunDetail(RunInfo):
         try:
             return RunSummary.model_validate(self.summary)
         except ValidationError as exc:
-            first = exc.errors()[0]
             raise StoreError(
-                f"run '{self.run_id}' has a summary that is not tokenfab.run/1 "
-                f"({'.'.join(str(p) for p in first['loc'])}: {first['msg']}); "
+                f"run '{self.run_id}' has a summary tokenfab cannot read "
+                f"({format_validation(exc)}); "
                 "re-run the benchmark or export the raw records instead"
             ) from exc

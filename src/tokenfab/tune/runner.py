@@ -57,19 +57,6 @@ def load_state(path: Path) -> tuple[list[Trial], bool]:
     return out, torn
 
 
-def check_state_writable(path: Path) -> None:
-    """Fail before the first trial, not after it, when the state cannot be appended to."""
-    existed = path.exists()
-    try:
-        with path.open("a", encoding="utf-8"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"--state {path}: cannot write ({exc.strerror}); pick a writable "
-                          "path") from None
-    if not existed:
-        path.unlink(missing_ok=True)
-
-
 def rewrite_state(path: Path, trials: list[Trial]) -> None:
     """The state without its torn line, written whole (used once, when resuming)."""
     path.write_text("".join(t.model_dump_json() + "\n" for t in trials), encoding="utf-8")

@@ -159,8 +159,9 @@ def test_write_run_report(db: str, tmp_path: Path) -> None:
     with Store(db) as store:
         path = write_run_report(store, "abc123def456", tmp_path / "run.html")
         assert path.read_text().startswith("<!DOCTYPE html>")
-        with pytest.raises(ConfigError, match=r"^--report /nonexistent/d/run\.html: the "
-                                              r"directory /nonexistent/d does not exist"):
+        with pytest.raises(ConfigError, match=r"^--report /nonexistent/d/run\.html: cannot "
+                                              r"write \(the directory /nonexistent/d does not "
+                                              r"exist\)"):
             write_run_report(store, "abc123def456", "/nonexistent/d/run.html")
 
 

@@ -57,7 +57,7 @@ CASES: list[tuple[list[str], list[str]]] = [
     (["--hardware", "H100", "--slo", ""], ["--slo"]),
     (["--hardware", "H100", "--slo", "tpot_ms=-5"], ["--slo"]),
     (["--hardware", "H100", "--json", "/nonexistent/x.json"], ["--json", "/nonexistent"]),
-    (["--hardware", "H100", "--json", "adir"], ["--json", "folder"]),
+    (["--hardware", "H100", "--json", "adir"], ["--json adir", "is a directory"]),
     (["--hardware", "H100", "--json", ""], ["--json is empty"]),
     (["--hardware", "H100", "--calibrate", "nosuchrun"], ["nosuchrun"]),
     (["--hardware", "H100", "--calibrate", ""], ["--calibrate is empty"]),

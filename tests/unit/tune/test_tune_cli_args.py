@@ -84,7 +84,8 @@ def test_state_that_is_a_directory_is_one_line(tmp_path: Path,
 
 def test_json_that_is_a_directory_is_one_line(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    assert "--json .: is a directory" in fails_in_one_line(["tune", "--json", "."], capsys)
+    line = fails_in_one_line(["tune", "--json", "."], capsys)
+    assert "--json .: cannot write (it is a directory)" in line
 
 
 def test_every_trial_failing_exits_non_zero(tmp_path: Path,

@@ -10,7 +10,6 @@ authentication, so it listens on loopback only unless ``allow_remote`` is set.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import random
 from typing import Any, Literal
@@ -24,7 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from tokenfab.errors import ConfigError, format_validation
+from tokenfab.errors import ConfigError, format_flag_validation, format_validation
+from tokenfab.schemas.net import is_loopback
 
 DistKind = Literal["constant", "normal", "lognormal", "uniform"]
 
@@ -36,17 +36,6 @@ _DIST_FORMS = (
     "use N, constant:N, normal:MEAN:STD, lognormal:MEAN:STD or uniform:LOW:HIGH "
     f"(ms, each 0 to {MAX_DELAY_MS:.0f}), e.g. 80 or normal:80:10"
 )
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback IP (127.0.0.0/8, ::1); every other name counts as remote."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 class Dist(BaseModel):
@@ -261,22 +250,6 @@ class SimConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(_flag_message(exc)) from None
+            raise ConfigError(format_flag_validation(exc)) from None
 
 
-def _flag_message(exc: ValidationError) -> str:
-    """``--error-500-rate 2: Input should be less than or equal to 1``: the first error, with
-    the field named as its flag (``tokenfab sim`` flags are the field names, dashed)."""
-    text = format_validation(exc)
-    found = exc.errors()
-    loc = found[0].get("loc", ()) if found else ()
-    if not loc:
-        return text
-    field = str(loc[0])
-    flag = "--" + field.replace("_", "-")
-    rest = text.removeprefix(f"{field}: ")
-    given = found[0].get("input")
-    shown_in_rest = isinstance(given, str) and repr(given) in rest
-    if isinstance(given, bool | int | float | str) and not shown_in_rest:
-        return f"{flag} {_short(given)}: {rest}"
-    return f"{flag}: {rest}"
