@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import REPO, tokenfab
+from tests.integration.conftest import tokenfab
 from tokenfab.engines.sim import SimConfig, SimServer
 
 pytestmark = pytest.mark.integration
 
-_WITH_EVAL = ("import sys; from tokenfab.cli.main import cli, main; "
-              "from tokenfab.cli.eval import eval_cmd; cli.add_command(eval_cmd); "
-              "main(sys.argv[1:])")
-
-
 def _eval(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """``tokenfab eval ...`` as a user runs it (registers the command if main does not yet)."""
-    from tokenfab.cli.main import cli
-
-    if "eval" in cli.commands:
-        return tokenfab("eval", *args, timeout=timeout)
-    return subprocess.run([sys.executable, "-c", _WITH_EVAL, "eval", *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                          env={**os.environ, "COLUMNS": "200"})
+    """``tokenfab eval ...`` as a user runs it."""
+    return tokenfab("eval", *args, timeout=timeout)
 
 
 def _contract(doc: dict[str, Any]) -> None:

@@ -21,9 +21,9 @@ if any(find_tool(t) is None for t in TOOLS):
 
 
 def _registered() -> None:
-    from tokenfab.cli.main import cli
+    from tokenfab.cli.main import COMMANDS
 
-    assert "quantize" in cli.commands
+    assert "quantize" in COMMANDS
 
 
 def test_quantize_two_types_json_contract() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from importlib import import_module
 from types import FrameType
 
 import click
@@ -18,47 +19,65 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# name -> (module, attribute, one-line help). Commands are imported only when run, so
+# ``tokenfab --help`` and a bad flag answer fast; a test keeps each help line equal to the
+# first line of its command's own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("tokenfab.cli.run", "run_cmd",
+            "Start llama.cpp with an embedded model, benchmark it, price it, stop it."),
+    "bench": ("tokenfab.cli.bench", "bench_cmd",
+              "Benchmark a running server at each load point and store every request."),
+    "sim": ("tokenfab.cli.sim", "sim_cmd",
+            "Serve a simulated model with known timing and injected faults."),
+    "runs": ("tokenfab.cli.runs", "runs_group", "List, show and export stored runs."),
+    "engine": ("tokenfab.cli.engine", "engine_group",
+               "Build or inspect the embedded llama.cpp engine."),
+    "cost": ("tokenfab.cli.cost", "cost_cmd",
+             "$/hour decomposed into hardware, energy and overhead, and $/1M tokens."),
+    "hardware": ("tokenfab.cli.hardware", "hardware_group",
+                 "Accelerator catalog (vendor spec sheets, indicative prices) and this machine."),
+    "project": ("tokenfab.cli.project", "project_cmd",
+                "Project the throughput-vs-interactivity curve and its price (modelled)."),
+    "serve": ("tokenfab.cli.serve", "serve_cmd",
+              "A local web dashboard over the results database."),
+    "report": ("tokenfab.cli.report", "report_cmd",
+               "Report on runs and projection/summary JSON files (HTML, Markdown, SVG, PNG)."),
+    "quantize": ("tokenfab.cli.quantize", "quantize_cmd",
+                 "Re-quantize each embedded model and measure size, speed, energy, $ and quality."),
+    "eval": ("tokenfab.cli.eval", "eval_cmd",
+             "Score a model on tasks with checkable answers; price each correct answer."),
+    "speculate": ("tokenfab.cli.speculate", "speculate_cmd",
+                  "Prompt lookup and draft-model decoding vs plain decoding, priced."),
+    "tune": ("tokenfab.cli.tune", "tune_cmd",
+             "Cheapest engine configuration meeting a latency SLO and a quality floor."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; ``--help`` lists them from
+    :data:`COMMANDS` without importing any."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module, attr, _ = entry
+        command = getattr(import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][2]) for name in self.list_commands(ctx)])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tokenfab")
 def cli() -> None:
     """Measure, model and minimize the cost per token of LLM inference."""
-
-
-def _register() -> None:
-    from tokenfab.cli import (
-        bench,
-        cost,
-        engine,
-        eval,
-        hardware,
-        project,
-        quantize,
-        report,
-        run,
-        runs,
-        serve,
-        sim,
-        speculate,
-        tune,
-    )
-
-    cli.add_command(run.run_cmd)
-    cli.add_command(bench.bench_cmd)
-    cli.add_command(sim.sim_cmd)
-    cli.add_command(runs.runs_group)
-    cli.add_command(engine.engine_group)
-    cli.add_command(cost.cost_cmd)
-    cli.add_command(hardware.hardware_group)
-    cli.add_command(project.project_cmd)
-    cli.add_command(serve.serve_cmd)
-    cli.add_command(report.report_cmd)
-    cli.add_command(quantize.quantize_cmd)
-    cli.add_command(eval.eval_cmd)
-    cli.add_command(speculate.speculate_cmd)
-    cli.add_command(tune.tune_cmd)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:
