@@ -59,6 +59,7 @@ class PublishedPoint(BaseModel):
     active_params_b: float | None = None
     precision: str
     engine: str
+    engine_version: str | None = None
     tp: int | None = None
     ep: int | None = None
     pp: int | None = None
@@ -74,8 +75,11 @@ class PublishedPoint(BaseModel):
     per_user_tps: float | None = None
     tpot_itl_ms: float | None = None
     tpot_itl_definition: str | None = None
+    itl_or_tpot_p99_ms: float | None = None
     ttft_ms: float | None = None
+    e2e_latency_s: float | None = None
     power_w: float | None = None
+    unlabeled_throughput_tps_system: float | None = None
     derived: str | None = None
     notes: str | None = None
 

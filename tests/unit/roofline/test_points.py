@@ -127,3 +127,76 @@ def test_shared_path_comes_from_the_environment(
 def test_model_fields_are_header_columns() -> None:
     assert set(FIELDS) <= set(CSV_HEADER)
     assert list(PublishedPoint.model_fields) == [c for c in CSV_HEADER if c in FIELDS]
+
+
+# --- the bundled corpus -------------------------------------------------------------------
+
+BUNDLED = points_mod.bundled_points_dir()
+
+
+def bundled_rows() -> list[tuple[Path, dict[str, str]]]:
+    out: list[tuple[Path, dict[str, str]]] = []
+    for path in sorted(BUNDLED.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            out.extend((path, row) for row in csv.DictReader(fh))
+    return out
+
+
+def test_bundled_csvs_carry_the_shared_header() -> None:
+    files = sorted(BUNDLED.glob("*.csv"))
+    assert files
+    for path in files:
+        with path.open(newline="", encoding="utf-8") as fh:
+            assert tuple(next(csv.reader(fh))) == CSV_HEADER, path.name
+
+
+def test_bundled_corpus_loads_and_is_large() -> None:
+    points = load_points()
+    assert len(points) >= 150
+    assert len({p.point_id for p in points}) == len(points)
+    families = {p.source_family.split()[0] for p in points}
+    assert families >= {"TensorRT-LLM", "SemiAnalysis", "MLPerf", "AMD"}
+
+
+def test_every_bundled_point_has_a_measured_number() -> None:
+    for point in load_points():
+        numbers = (point.output_tps_system, point.output_tps_per_gpu, point.total_tps_system,
+                   point.unlabeled_throughput_tps_system, point.tpot_itl_ms)
+        assert any(n is not None for n in numbers), point.point_id
+
+
+def test_per_gpu_and_system_values_agree_and_the_derived_one_says_so() -> None:
+    for point in load_points():
+        if point.output_tps_system is None or point.output_tps_per_gpu is None:
+            continue
+        assert point.output_tps_per_gpu == pytest.approx(
+            point.output_tps_system / point.gpu_count, rel=1e-3, abs=0.01), point.point_id
+        derived = point.derived or ""
+        assert "output_tps_per_gpu=" in derived or "output_tps_system=" in derived, point.point_id
+
+
+def test_per_user_rate_is_the_inverse_of_tpot_and_says_so() -> None:
+    for point in load_points():
+        if point.per_user_tps is None or point.tpot_itl_ms is None:
+            continue
+        expected = 1000 / point.tpot_itl_ms
+        assert point.per_user_tps == pytest.approx(expected, rel=0.02), point.point_id
+        assert "per_user_tps" in (point.derived or ""), point.point_id
+
+
+# Configurations of the held-back InferenceMAX check (issue 11): DeepSeek-R1-0528 FP8 on
+# B200/MI300X/MI325X and gpt-oss-120b MXFP4 on B200/H200/MI355X stay out of the corpus so that
+# check remains out of sample.
+HELD_BACK = {("deepseek-ai/DeepSeek-R1-0528", "fp8", hw) for hw in ("b200", "mi300x", "mi325x")}
+HELD_BACK |= {("openai/gpt-oss-120b", "fp4", hw) for hw in ("b200", "h200", "mi355x")}
+
+
+def test_no_bundled_inferencemax_row_from_the_held_back_configurations() -> None:
+    for path, row in bundled_rows():
+        if not row["source_family"].startswith("SemiAnalysis InferenceMAX"):
+            continue
+        locator = row["source_locator"]
+        hw = next(part.split("=")[1] for part in locator.replace(";", " ").split()
+                  if part.startswith(("hw=", "gpu_model=")))
+        prec = next(part.split("=")[1] for part in locator.split() if part.startswith("precision="))
+        assert (row["model_hf_id"], prec, hw) not in HELD_BACK, (path.name, row["point_id"])
