@@ -13,6 +13,13 @@ where its number came from; a field left out carries a ``not supported: ...`` or
 
 peak_tflops(acc, precision) = the dense tensor-core peak for that precision, TFLOP/s
 (TOP/s for int8/int4); fp16 runs at the bf16 rate on every catalogued part.
+
+``architecture`` says which performance model a part gets (``tokenfab.roofline.sram``):
+``hbm`` (GPUs: weights in device memory, the HBM roofline), ``sram`` (Groq LPU: weights only
+in on-chip SRAM, ``memory_gb`` per chip, a model spread over as many chips as it needs),
+``wafer`` (Cerebras WSE-3: on-wafer SRAM, weights streamed over ``stream_gb_s`` when they do
+not fit) and ``on_device`` (phone/laptop NPU: LPDDR bandwidth, one user, priced by energy).
+Their extra figures (``ARCH_FIELDS``) are sourced like the others when present.
 """
 
 from __future__ import annotations
@@ -42,6 +49,11 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "interconnect_gb_s", "list_capex_usd",
 )
 """Scalar numeric fields; each rental tier is sourced as ``rental_usd_per_hour.<tier>``."""
+
+ARCH_FIELDS: tuple[str, ...] = ("chip_link_latency_us", "stream_gb_s")
+"""Figures only non-HBM parts carry; sourced when present, absent (not noted) otherwise."""
+
+Architecture = Literal["hbm", "sram", "wafer", "on_device"]
 
 PRECISION_FIELD: Mapping[Precision, str] = {
     "bf16": "dense_bf16_tflops", "fp16": "dense_bf16_tflops", "fp8": "dense_fp8_tflops",
@@ -80,6 +92,12 @@ class Accelerator(BaseModel):
         description="server/rack power incl. host, fans and network, per accelerator, kW")
     interconnect_gb_s: PositiveFloat | None = Field(
         default=None, description="scale-up bandwidth per accelerator, bidirectional, GB/s")
+    architecture: Architecture = Field(
+        default="hbm", description="performance model: hbm, sram, wafer or on_device")
+    chip_link_latency_us: PositiveFloat | None = Field(
+        default=None, description="sram/wafer: latency of one chip-to-chip hop, µs")
+    stream_gb_s: PositiveFloat | None = Field(
+        default=None, description="wafer: external weight-streaming bandwidth, GB/s")
     rental_usd_per_hour: dict[str, PositiveFloat] = Field(
         default_factory=dict, description="USD per accelerator-hour by tier")
     list_capex_usd: PositiveFloat | None = Field(
@@ -109,14 +127,14 @@ class Accelerator(BaseModel):
             field, dot, tier = src_key.partition(".")
             if field == RENTAL and dot and tier:
                 continue
-            if src_key not in NUMERIC_FIELDS:
+            if src_key not in NUMERIC_FIELDS and src_key not in ARCH_FIELDS:
                 raise ValueError(f"sources names unknown field '{src_key}'")
         return self
 
 
 def missing_sources(acc: Accelerator) -> list[str]:
     """Numeric fields (and rental tiers) that carry a number but no ``sources`` entry."""
-    need = [f for f in NUMERIC_FIELDS if getattr(acc, f) is not None]
+    need = [f for f in (*NUMERIC_FIELDS, *ARCH_FIELDS) if getattr(acc, f) is not None]
     need += [f"{RENTAL}.{tier}" for tier in acc.rental_usd_per_hour]
     return [f for f in need if not acc.sources.get(f, "").strip()]
 

@@ -21,7 +21,8 @@ from tokenfab.errors import ConfigError
 from tokenfab.schemas.types import Precision
 
 CATALOG = load_catalog()
-KEYS = ["A100", "H100", "H200", "B200", "GB200", "MI300X", "MI325X", "MI355X", "L40S"]
+KEYS = ["A100", "H100", "H200", "B200", "GB200", "MI300X", "MI325X", "MI355X", "L40S",
+        "B300", "GB300", "Rubin", "Groq", "CS3", "A17Pro", "SD8G3"]
 
 MINIMAL = """
 [X1]
@@ -72,6 +73,20 @@ def test_bundled_catalog_has_every_accelerator() -> None:
         ("MI355X", "dense_fp8_tflops", round(256 * 2.4 * 8192 / 1000, 1)),
         ("L40S", "dense_bf16_tflops", 362.05),
         ("L40S", "dense_fp8_tflops", 1466 / 2),
+        ("B300", "dense_fp4_tflops", 108_000 / 8),  # HGX B300 108 PF dense FP4 / 8 GPUs
+        ("B300", "memory_gb", 288.0),
+        ("GB300", "dense_fp4_tflops", 1_080_000 / 72),  # NVL72 1.1 EF dense FP4 / 72
+        ("Rubin", "memory_tb_s", 22.0),
+        ("Rubin", "interconnect_gb_s", 3600.0),  # NVLink 6 3.6 TB/s per GPU
+        ("Groq", "memory_gb", 0.230),  # 230 MB SRAM per chip
+        ("Groq", "memory_tb_s", 80.0),
+        ("Groq", "dense_int8_tops", 750.0),
+        ("Groq", "interconnect_gb_s", 480.0),  # 16 C2C links, 480 GB/s total
+        ("CS3", "memory_gb", 44.0),
+        ("CS3", "memory_tb_s", 21_000.0),  # 21 PB/s
+        ("CS3", "stream_gb_s", 12 * 100 / 8),  # 12 x 100 GbE = 1.2 Tb/s
+        ("A17Pro", "memory_tb_s", 6400e6 * 8 / 1e12),  # LPDDR5-6400, 64-bit bus
+        ("SD8G3", "memory_tb_s", 9600e6 * 8 / 1e12),  # LPDDR5X-9600 (4800 MHz), 64-bit
     ],
 )
 def test_hand_checked_spec_values(key: str, field: str, expected: float) -> None:
@@ -102,6 +117,23 @@ def test_every_price_source_says_indicative_and_assumed(key: str) -> None:
         assert PRICE_NOTE in acc.sources[k], (key, k)
 
 
+@pytest.mark.parametrize(
+    ("key", "architecture"),
+    [("H100", "hbm"), ("Rubin", "hbm"), ("Groq", "sram"), ("CS3", "wafer"),
+     ("A17Pro", "on_device"), ("SD8G3", "on_device")],
+)
+def test_architecture_picks_the_performance_model(key: str, architecture: str) -> None:
+    assert CATALOG[key].architecture == architecture
+
+
+def test_assumed_architecture_figures_say_so() -> None:
+    """A figure no vendor publishes (a chip-to-chip latency) is labelled assumed."""
+    for key in ("Groq", "CS3"):
+        assert CATALOG[key].sources["chip_link_latency_us"].startswith("assumed:")
+    assert missing_sources(CATALOG["CS3"].model_copy(
+        update={"sources": {**CATALOG["CS3"].sources, "stream_gb_s": ""}})) == ["stream_gb_s"]
+
+
 def test_missing_sources_reports_unsourced_numbers() -> None:
     acc = CATALOG["H100"].model_copy(update={"sources": {"memory_gb": "x"}})
     missing = missing_sources(acc)
@@ -113,7 +145,7 @@ def test_missing_sources_reports_unsourced_numbers() -> None:
 
 def test_fp4_only_on_blackwell_and_mi355x() -> None:
     with_fp4 = {k for k, a in CATALOG.items() if a.dense_fp4_tflops is not None}
-    assert with_fp4 == {"B200", "GB200", "MI355X"}
+    assert with_fp4 == {"B200", "GB200", "B300", "GB300", "Rubin", "MI355X"}
     assert CATALOG["A100"].dense_fp8_tflops is None
 
 
@@ -123,6 +155,9 @@ def test_fp4_only_on_blackwell_and_mi355x() -> None:
         ("h100", "H100"), ("H100-SXM5-80GB", "H100"), ("h100-sxm", "H100"),
         ("h200-sxm", "H200"), ("A100-SXM4-80GB", "A100"), ("gb200-nvl72", "GB200"),
         ("Instinct MI300X", "MI300X"), ("mi355x", "MI355X"), (" l40s ", "L40S"),
+        ("groq", "Groq"), ("LPU", "Groq"), ("cerebras", "CS3"), ("wse-3", "CS3"),
+        ("phone-npu", "A17Pro"), ("snapdragon-8-gen-3", "SD8G3"), ("rubin", "Rubin"),
+        ("gb300", "GB300"), ("b300", "B300"),
     ],
 )
 def test_names_and_aliases_resolve(name: str, key: str) -> None:
@@ -133,7 +168,8 @@ def test_unknown_hardware_lists_known_names() -> None:
     with pytest.raises(ConfigError) as exc:
         find_accelerator("H900")
     assert str(exc.value) == ("unknown hardware 'H900'; known: A100, H100, H200, B200, GB200, "
-                              "MI300X, MI325X, MI355X, L40S")
+                              "MI300X, MI325X, MI355X, L40S, B300, GB300, Rubin, Groq, CS3, "
+                              "A17Pro, SD8G3")
 
 
 @pytest.mark.parametrize(
