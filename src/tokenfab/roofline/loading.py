@@ -1,7 +1,10 @@
 """Finding a model: a bundled config.json by short name or Hugging Face id, or any file.
 
-``load_model("llama-3.1-70b")``, ``load_model("meta-llama/Llama-3.1-70B-Instruct")`` (any case,
-'-Instruct' optional) or ``load_model("path/to/config.json")`` -> :class:`ModelSpec`.
+``load_model("llama-3.1-70b")``, ``load_model("deepseek-ai/DeepSeek-R1-0528")`` (a Hub id as
+sources publish it: revisions, variant and weight-format suffixes, publishers and case are
+read as ``tokenfab.roofline.resolve`` says) or ``load_model("path/to/config.json")`` ->
+:class:`ModelSpec`. A resolved reference keeps what it was and why on the spec
+(``resolved_from``, ``resolution_note``, ``weight_format_hint``).
 """
 
 from __future__ import annotations
@@ -14,12 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from tokenfab.errors import ConfigError
-from tokenfab.roofline.models import _TOKENFAB_KEY, CONFIG_NAME, ModelSpec, spec_from_config
-
-
-def _norm_ref(ref: str) -> str:
-    """Case-insensitive, '-Instruct' anywhere and a trailing '-it' ignored."""
-    return ref.strip().strip("/").lower().replace("-instruct", "").removesuffix("-it")
+from tokenfab.roofline.hf_config import _TOKENFAB_KEY, CONFIG_NAME, spec_from_config
+from tokenfab.roofline.models import ModelSpec
+from tokenfab.roofline.resolve import resolve_reference
 
 
 def _parse_json(text: str, where: str) -> dict[str, Any]:
@@ -54,16 +54,15 @@ def _bundled() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def _bundled_index() -> dict[str, str]:
-    """Normalised short name, Hub id, Hub repo name or alias → short name."""
-    index: dict[str, str] = {}
-    for name, raw in _bundled().items():
-        meta = raw.get(_TOKENFAB_KEY) or {}
-        ids = [name, meta.get("hf_id") or "", *meta.get("aliases", [])]
-        for ref in ids + [i.rsplit("/", 1)[-1] for i in ids]:
-            if ref:
-                index.setdefault(_norm_ref(ref), name)
-    return index
+def bundled_catalog() -> dict[str, list[str]]:
+    """Short name → the Hub id and aliases it answers to (Hub id first)."""
+    catalog: dict[str, list[str]] = {}
+    for name, raw in sorted(_bundled().items()):
+        meta = raw.get(_TOKENFAB_KEY)
+        meta = meta if isinstance(meta, Mapping) else {}
+        names = [meta.get("hf_id"), *(meta.get("aliases") or [])]
+        catalog[name] = [n for n in names if isinstance(n, str) and n]
+    return catalog
 
 
 def list_models() -> list[str]:
@@ -73,8 +72,9 @@ def list_models() -> list[str]:
 
 def load_model(ref: str) -> ModelSpec:
     """A ModelSpec from a path to a config.json (or its folder), a bundled short name
-    ('llama-3.1-70b') or a Hugging Face id ('meta-llama/Llama-3.1-70B-Instruct'; any case,
-    '-Instruct' optional)."""
+    ('llama-3.1-70b') or a Hugging Face id as published ('meta-llama/Llama-3.1-70B-Instruct',
+    'Qwen/Qwen3-235B-A22B-Instruct-2507-FP8'); unknown → one-line ConfigError naming the
+    closest bundled models and how to pass a config.json."""
     if not ref.strip():
         raise ConfigError("no model given: name a bundled model (e.g. llama-3.1-8b), a Hugging "
                           "Face id or a path to a config.json")
@@ -94,12 +94,12 @@ def load_model(ref: str) -> ModelSpec:
                               "Hugging Face config.json") from None
         name = path.parent.name if path.name == CONFIG_NAME else path.stem
         return _spec_from_json(_parse_json(text, str(path)), name or path.stem, str(path))
-    short = _bundled_index().get(_norm_ref(ref))
-    if short is not None:
-        return _spec_from_json(_bundled()[short], short, f"bundled model {short}.json")
     if ref.endswith(".json") or path.is_dir():
         raise ConfigError(f"no config.json at {ref!r}: give the path to a Hugging Face "
                           "config.json (or its folder)")
-    raise ConfigError(f"unknown model {ref!r}: known short names are "
-                      f"{', '.join(list_models())}; a Hugging Face id of one of them or a "
-                      "path to a config.json also works")
+    found = resolve_reference(ref, bundled_catalog())
+    spec = _spec_from_json(_bundled()[found.name], found.name, f"bundled model {found.name}.json")
+    if found.exact:
+        return spec
+    return spec.model_copy(update={"resolved_from": ref, "resolution_note": found.note,
+                                   "weight_format_hint": found.weight_format_hint})

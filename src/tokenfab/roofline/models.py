@@ -1,8 +1,10 @@
-"""Model catalog: a Hugging Face ``config.json`` normalised to a :class:`ModelSpec`.
+"""Model catalog: the architecture numbers of a decoder, as :class:`ModelSpec`, and their counts.
 
-Bundled copies of published ``config.json`` files live in ``data/models/<short-name>.json``
-(an extra top-level ``_tokenfab`` key records the Hub id and source). The configs are
-``assumed`` catalog inputs; every count derived from them is ``modelled``.
+A Hugging Face ``config.json`` becomes a ModelSpec in ``tokenfab.roofline.hf_config``; bundled
+copies of published ``config.json`` files live in ``data/models/<short-name>.json`` (an extra
+top-level ``_tokenfab`` key records the Hub id and source) and Hub ids resolve to them in
+``tokenfab.roofline.resolve``. The configs are ``assumed`` catalog inputs; every count derived
+from them is ``modelled``.
 
 Units: counts are parameters; bytes are bytes (1 GB = 1e9 B); FLOPs count a multiply-add as 2.
 
@@ -11,7 +13,8 @@ Counting conventions (shared by every method):
 * total_params = E + H + hidden (final norm) + Σ_layers (attention + norms + MLP), where
   E = vocab × hidden is the input embedding and H = vocab × hidden the output head, 0 when
   ``tie_word_embeddings``. Biases, qk-norms and gpt-oss attention sinks are counted.
-  DeepSeek's multi-token-prediction module (``num_nextn_predict_layers``, about 14B) is excluded.
+  Multi-token-prediction modules (``num_nextn_predict_layers``: DeepSeek-V3 about 14B, GLM-4.5
+  about 4B) are excluded, as are vision encoders of multimodal checkpoints (Llama 4, Gemma 3).
 * A MoE layer holds n_experts routed experts of 3 × hidden × moe_intermediate params each, a
   router (hidden × n_experts) and n_shared_experts always-on experts. Shared experts and routers
   are *dense* params; only routed experts are *expert* params.
@@ -23,7 +26,6 @@ Counting conventions (shared by every method):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -31,11 +33,10 @@ from pydantic import (
     Field,
     NonNegativeInt,
     PositiveInt,
-    ValidationError,
     model_validator,
 )
 
-from tokenfab.errors import ConfigError, format_validation
+from tokenfab.errors import ConfigError
 from tokenfab.schemas.types import Precision
 
 ELEMENT_BYTES_4BIT = 0.5
@@ -55,12 +56,18 @@ included (fp4/int4 = 0.5 B element + 1/32 B group scale). Every weight-byte coun
 ``*_weight_bytes``, hence the roofline's ``ModelShape`` and the projection) means this. The KV
 cache is not weights: its element width is ``tokenfab.roofline.project.kv_dtype_bytes``."""
 
-MAX_LAYERS = 10_000
-"""Decoder layers a config may declare (published decoders have < 200); per-layer lists are
-built, so an absurd count must be refused before they are."""
+WEIGHT_FORMAT_BYTES: Mapping[str, float] = {
+    **{str(k): v for k, v in BYTES_PER_PARAM.items()}, "fp8-block": 1.0,
+    "mxfp4": BYTES_PER_PARAM["fp4"],
+    "nvfp4": ELEMENT_BYTES_4BIT + 1 / 16, "int4-awq": ELEMENT_BYTES_4BIT + 2.5 / 128,
+    "int4-gptq": ELEMENT_BYTES_4BIT + 2 / 128, "q8_0": 34 / 32, "q6_k": 210 / 256,
+    "q5_k": 176 / 256, "q4_k": 144 / 256, "q4_0": 18 / 32,
+}
+"""The same table extended to named weight formats (``tokenfab project --weights``): fp8-block
+(128×128 FP32 scales, negligible), MXFP4 (E8M0 scale per 32), NVFP4 (E4M3 scale per 16), INT4
+AWQ/GPTQ (FP16 scale, AWQ also a 4-bit zero, per 128), GGUF block types (q8_0 34 B per 32;
+q4_0 18 B per 32; k-quants q4_k 144, q5_k 176, q6_k 210 B per 256-weight super-block)."""
 
-CONFIG_NAME = "config.json"
-_TOKENFAB_KEY = "_tokenfab"
 
 
 def bytes_per_param(precision: Precision) -> float:
@@ -118,6 +125,12 @@ class ModelSpec(BaseModel):
     sliding_window: PositiveInt | None = Field(default=None, description="tokens, when any")
     n_sliding_layers: NonNegativeInt = Field(default=0, description="sliding-window layers")
     mtp_layers: NonNegativeInt = Field(default=0, description="excluded from every count")
+    resolved_from: str | None = Field(default=None, description="the reference as the user gave "
+                                      "it, when it named the model only through resolution")
+    resolution_note: str | None = Field(default=None, description="one line saying which "
+                                        "bundled architecture a reference resolved to, and why")
+    weight_format_hint: str | None = Field(default=None, description="weight format a Hub id's "
+                                           "suffix names (-FP8 → fp8, -AWQ → int4-awq, ...)")
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
@@ -290,179 +303,3 @@ class ModelSpec(BaseModel):
 def _gated_mlp_params(hidden: int, width: int, bias: bool) -> int:
     """gate, up (hidden → width) and down (width → hidden): 3 × hidden × width."""
     return 3 * hidden * width + ((2 * width + hidden) if bias else 0)
-
-
-# ---- config.json → ModelSpec -------------------------------------------------------------
-
-
-class _Arch(NamedTuple):
-    """What a model_type implies beyond its config fields."""
-
-    sliding: Literal["none", "all", "qwen", "pattern", "alternate"] = "none"
-    qkv_bias: bool = False
-    qk_norm: bool = False
-    norms_per_layer: int = 2
-    sinks: bool = False
-    expert_bias: bool = False
-    router_bias: bool = False
-    tie_default: bool = False
-
-
-_ARCHS: Mapping[str, _Arch] = {
-    "llama": _Arch(),
-    "mistral": _Arch(sliding="all"),
-    "mixtral": _Arch(sliding="all"),
-    "qwen2": _Arch(sliding="qwen", qkv_bias=True),
-    "qwen3": _Arch(sliding="qwen", qk_norm=True),
-    "qwen3_moe": _Arch(sliding="qwen", qk_norm=True),
-    "deepseek_v2": _Arch(),
-    "deepseek_v3": _Arch(router_bias=True),  # e_score_correction_bias
-    "gpt_oss": _Arch(sliding="alternate", sinks=True, expert_bias=True, router_bias=True),
-    "gemma3_text": _Arch(sliding="pattern", qk_norm=True, norms_per_layer=4, tie_default=True),
-}
-SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(_ARCHS)
-
-
-class _Fields:
-    """Typed reads from one config dict; every error names the field and the file."""
-
-    def __init__(self, cfg: Mapping[str, Any], where: str) -> None:
-        self.cfg, self.where = cfg, where
-
-    def fail(self, message: str) -> ConfigError:
-        return ConfigError(f"{self.where}: {message}")
-
-    def opt_int(self, *keys: str) -> int | None:
-        """The first present key's value (aliases must agree); None when all are absent/null."""
-        found: dict[str, Any] = {k: self.cfg[k] for k in keys if self.cfg.get(k) is not None}
-        if len(set(map(repr, found.values()))) > 1:
-            raise self.fail(f"fields {' and '.join(found)} disagree ({found})")
-        for key, value in found.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise self.fail(f"field {key!r} must be a non-negative integer, got {value!r}")
-            return value
-        return None
-
-    def req_int(self, *keys: str) -> int:
-        value = self.opt_int(*keys)
-        if not value:
-            problem = "missing required field" if value is None else "zero in field"
-            raise self.fail(f"{problem} {' or '.join(map(repr, keys))}")
-        return value
-
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = self.cfg.get(key, default)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(f"field {key!r} must be true or false, got {value!r}")
-        return value
-
-
-def spec_from_config(
-    config: Mapping[str, Any], *, name: str, source: str, hf_id: str | None = None
-) -> ModelSpec:
-    """Normalise one Hugging Face config dict (Llama, Mistral, Mixtral, Qwen2/3, Qwen3-MoE,
-    DeepSeek-V2/V3, gpt-oss, Gemma 3) to a ModelSpec; ConfigError names the field and file."""
-    text = config.get("text_config")
-    cfg = text if isinstance(text, Mapping) and "hidden_size" not in config else config
-    f = _Fields(cfg, source)  # a multimodal wrapper (Gemma 3 4B+) keeps its decoder in text_config
-    model_type = cfg.get("model_type")
-    arch = _ARCHS.get(model_type) if isinstance(model_type, str) else None
-    if arch is None:
-        raise f.fail(
-            f"model_type {model_type!r} is not supported (supported: "
-            f"{', '.join(SUPPORTED_MODEL_TYPES)}); a Llama-style decoder works as 'llama'")
-    hidden, n_layers = f.req_int("hidden_size"), f.req_int("num_hidden_layers")
-    if n_layers > MAX_LAYERS:
-        raise f.fail(f"num_hidden_layers {n_layers} is more than {MAX_LAYERS:,} decoder layers; "
-                     "is this a decoder's config.json?")
-    n_heads = f.req_int("num_attention_heads")
-    mla = None
-    if f.opt_int("kv_lora_rank") is not None:
-        mla = Mla(kv_lora_rank=f.req_int("kv_lora_rank"), q_lora_rank=f.opt_int("q_lora_rank")
-                  or None, **{k: f.req_int(k) for k in
-                              ("qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")})
-        head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim
-    elif f.opt_int("head_dim") or hidden % n_heads == 0:
-        head_dim = f.opt_int("head_dim") or hidden // n_heads
-    else:
-        raise f.fail(f"no 'head_dim' and hidden_size {hidden} is not a multiple of "
-                     f"num_attention_heads {n_heads}")
-    n_kv = f.opt_int("num_key_value_heads") or n_heads
-    if n_kv > n_heads:
-        raise f.fail(f"num_key_value_heads {n_kv} exceeds num_attention_heads {n_heads}")
-    moe, n_moe = _moe(f, n_layers)
-    if n_moe < n_layers:
-        f.req_int("intermediate_size")  # dense layers need their MLP width
-    window = f.opt_int("sliding_window")
-    n_sliding = sum(_sliding_layers(f, arch, n_layers, window))
-    attention_bias = f.flag("attention_bias")
-    try:
-        return ModelSpec(
-            name=name, hf_id=hf_id, source=source, model_type=str(model_type),
-            vocab_size=f.req_int("vocab_size"), hidden_size=hidden, n_layers=n_layers,
-            n_heads=n_heads, n_kv_heads=n_kv, head_dim=head_dim,
-            intermediate_size=f.opt_int("intermediate_size") or 0,
-            tie_word_embeddings=f.flag("tie_word_embeddings", arch.tie_default),
-            qkv_bias=attention_bias or arch.qkv_bias, o_bias=attention_bias,
-            mlp_bias=f.flag("mlp_bias"), qk_norm=arch.qk_norm, attention_sinks=arch.sinks,
-            norms_per_layer=arch.norms_per_layer, mla=mla, expert_bias=arch.expert_bias,
-            router_bias=arch.router_bias, n_moe_layers=n_moe, **moe,
-            sliding_window=window if n_sliding else None, n_sliding_layers=n_sliding,
-            mtp_layers=f.opt_int("num_nextn_predict_layers") or 0,
-        )
-    except ValidationError as exc:
-        raise f.fail(format_validation(exc)) from None
-
-
-def _moe(f: _Fields, n_layers: int) -> tuple[dict[str, int], int]:
-    """(expert fields, MoE layer count). Experts: num_local_experts | n_routed_experts |
-    num_experts; top-k: num_experts_per_tok | experts_per_token; width: moe_intermediate_size
-    | intermediate_size. Layer i is MoE iff i >= first_k_dense_replace, i % moe_layer_freq == 0
-    (DeepSeek), (i + 1) % decoder_sparse_step == 0 and i not in mlp_only_layers (Qwen-MoE)."""
-    n_experts = f.opt_int("num_local_experts", "n_routed_experts", "num_experts") or 0
-    if n_experts == 0:
-        return {}, 0
-    top_k = f.req_int("num_experts_per_tok", "experts_per_token")
-    if top_k > n_experts:
-        raise f.fail(f"num_experts_per_tok {top_k} exceeds the {n_experts} experts")
-    first_dense = f.opt_int("first_k_dense_replace") or 0
-    freq = f.opt_int("moe_layer_freq") or 1
-    step = f.opt_int("decoder_sparse_step") or 1
-    mlp_only = f.cfg.get("mlp_only_layers") or []
-    if not isinstance(mlp_only, list) or not all(isinstance(i, int) for i in mlp_only):
-        raise f.fail(f"field 'mlp_only_layers' must be a list of layer indices, got {mlp_only!r}")
-    n_moe = sum(i >= first_dense and i % freq == 0 and (i + 1) % step == 0 and i not in mlp_only
-                for i in range(n_layers))
-    width = f.opt_int("moe_intermediate_size") or f.req_int("intermediate_size")
-    return {"n_experts": n_experts, "experts_per_token": top_k, "moe_intermediate_size": width,
-            "n_shared_experts": f.opt_int("n_shared_experts") or 0}, n_moe
-
-
-def _sliding_layers(
-    f: _Fields, arch: _Arch, n_layers: int, window: int | None
-) -> list[bool]:
-    """Per layer: sliding? ``layer_types`` when present; else by model_type: Mistral/Mixtral
-    every layer, Qwen layers >= max_window_layers when use_sliding_window, Gemma 3 all but every
-    sliding_window_pattern-th, gpt-oss even layers."""
-    layer_types = f.cfg.get("layer_types")
-    if layer_types is not None:
-        if not isinstance(layer_types, list) or len(layer_types) != n_layers:
-            raise f.fail(f"field 'layer_types' must list {n_layers} layers")
-        for i, kind in enumerate(layer_types):
-            if kind not in ("sliding_attention", "full_attention"):
-                raise f.fail(f"layer_types[{i}] = {kind!r} is not supported "
-                             "(only sliding_attention and full_attention)")
-        if "sliding_attention" in layer_types and window is None:
-            raise f.fail("layer_types has sliding_attention layers but no 'sliding_window'")
-        return [kind == "sliding_attention" for kind in layer_types]
-    if window is None or arch.sliding == "none":
-        return [False] * n_layers
-    if arch.sliding == "qwen":
-        first = f.opt_int("max_window_layers") or 0
-        return [f.flag("use_sliding_window") and i >= first for i in range(n_layers)]
-    if arch.sliding == "pattern":
-        every = f.opt_int("sliding_window_pattern", "_sliding_window_pattern") or 6
-        return [(i + 1) % every != 0 for i in range(n_layers)]
-    return [arch.sliding == "all" or i % 2 == 0 for i in range(n_layers)]

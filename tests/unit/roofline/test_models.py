@@ -279,7 +279,7 @@ def test_attention_flops_per_token(name: str, context_len: int, expected: int) -
 def test_every_bundled_config_names_its_hub_source() -> None:
     folder = resources.files("tokenfab.roofline").joinpath("data").joinpath("models")
     files = [e for e in folder.iterdir() if e.name.endswith(".json")]
-    assert len(files) == 14
+    assert len(files) == 37
     for entry in files:
         meta = json.loads(entry.read_text("utf-8"))["_tokenfab"]
         assert meta["source"] == f"config.json of {meta['hf_id']} on the Hugging Face Hub"

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokenfab.errors import TokenfabError
+from tokenfab.roofline.hf_config import spec_from_config
 from tokenfab.roofline.loading import _bundled, load_model
-from tokenfab.roofline.models import ModelSpec, spec_from_config
+from tokenfab.roofline.models import ModelSpec
 
 CONFIG_KEYS = [
     "model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
@@ -27,9 +28,12 @@ CONFIG_KEYS = [
     "first_k_dense_replace", "moe_layer_freq", "decoder_sparse_step", "mlp_only_layers",
     "sliding_window", "layer_types", "max_window_layers", "use_sliding_window",
     "sliding_window_pattern", "num_nextn_predict_layers", "text_config", "_tokenfab",
+    "intermediate_size_mlp", "interleave_moe_layer_step", "moe_layers", "no_rope_layers",
+    "no_rope_layer_interval", "attention_chunk_size", "use_qk_norm",
 ]
 MODEL_TYPES = ["llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen3_moe", "deepseek_v2",
-               "deepseek_v3", "gpt_oss", "gemma3_text", "bert", ""]
+               "deepseek_v3", "gpt_oss", "gemma3_text", "llama4_text", "kimi_k2", "glm4_moe",
+               "phi3", "bert", ""]
 
 scalars = (st.none() | st.booleans() | st.integers(min_value=-2, max_value=300)
            | st.integers(min_value=-(2**70), max_value=2**70)

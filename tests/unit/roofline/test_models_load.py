@@ -10,14 +10,17 @@ import pytest
 
 import tokenfab.roofline as roofline
 from tokenfab.errors import ConfigError
+from tokenfab.roofline.hf_config import spec_from_config
 from tokenfab.roofline.loading import list_models, load_model
-from tokenfab.roofline.models import spec_from_config
 
 BUNDLED = [
-    "deepseek-r1", "deepseek-v3", "gemma-3-270m", "gpt-oss-120b", "gpt-oss-20b",
-    "llama-2-70b", "llama-3.1-405b", "llama-3.1-70b", "llama-3.1-8b", "llama-3.3-70b",
-    "mixtral-8x7b",
-    "qwen3-235b-a22b", "qwen3-30b-a3b", "smollm2-135m",
+    "deepseek-r1", "deepseek-v3", "gemma-3-12b", "gemma-3-1b", "gemma-3-270m", "gemma-3-27b",
+    "gemma-3-4b", "glm-4.5", "glm-4.5-air", "gpt-oss-120b", "gpt-oss-20b", "kimi-k2",
+    "llama-2-70b", "llama-3.1-405b", "llama-3.1-70b", "llama-3.1-8b", "llama-3.2-1b",
+    "llama-3.2-3b", "llama-3.3-70b", "llama-4-maverick", "llama-4-scout", "mistral-7b",
+    "mistral-large-2", "mistral-small-24b", "mixtral-8x22b", "mixtral-8x7b", "phi-4",
+    "qwen2.5-72b", "qwen2.5-7b", "qwen3-0.6b", "qwen3-14b", "qwen3-235b-a22b", "qwen3-30b-a3b",
+    "qwen3-32b", "qwen3-4b", "qwen3-8b", "smollm2-135m",
 ]
 
 
@@ -82,11 +85,11 @@ def test_a_config_json_path_and_its_folder_load(tmp_path: Path) -> None:
 
 def test_unknown_reference_lists_short_names_and_mentions_paths() -> None:
     with pytest.raises(ConfigError) as info:
-        load_model("meta-llama/Llama-4-Scout")
+        load_model("meta-llama/Llama-5-Behemoth")
     message = str(info.value)
-    assert "unknown model 'meta-llama/Llama-4-Scout'" in message
+    assert "unknown model 'meta-llama/Llama-5-Behemoth'" in message
     assert ", ".join(BUNDLED) in message
-    assert "path to a config.json" in message
+    assert "--model path/to/config.json" in message
     assert "\n" not in message
 
 
