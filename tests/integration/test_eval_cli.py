@@ -119,13 +119,25 @@ def test_eval_empty_answers_are_reported_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_eval_server_errors_are_counted_not_fatal() -> None:
+    with SimServer(SimConfig(ttft_ms=1, itl_ms=0, error_500_rate=0.5, seed=3)) as sim:
+        proc = _eval("--url", sim.url, "--model", "sim-model", "--tasks", "counting",
+                     "--limit", "8", "--json", "-", timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    failed = doc["errors"].get("http_500", 0)
+    assert 0 < failed < 8, doc["errors"]
+    assert f"{failed} requests failed" in proc.stderr
+
+
+def test_eval_where_every_request_fails_is_one_line_error() -> None:
     with SimServer(SimConfig(ttft_ms=1, itl_ms=0, error_500_rate=1.0)) as sim:
         proc = _eval("--url", sim.url, "--model", "sim-model", "--tasks", "counting",
                      "--limit", "4", "--json", "-", timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    doc = json.loads(proc.stdout)
-    assert doc["errors"] == {"http_500": 4} and doc["accuracy"] == 0.0
-    assert "4 requests failed" in proc.stderr
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tokenfab: error: all 4 eval requests")
+    assert "http_500 ×4" in lines[0] and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_eval_unknown_set_is_one_line_error() -> None:
