@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "$/hour decomposed into hardware, energy and overhead, and $/1M tokens."),
     "hardware": ("tokenfab.cli.hardware", "hardware_group",
                  "Accelerator catalog (vendor spec sheets, indicative prices) and this machine."),
+    "claims": ("tokenfab.cli.claims", "claims_cmd",
+               "Re-derive the seed articles' headline figures and judge each (modelled)."),
     "project": ("tokenfab.cli.project", "project_cmd",
                 "Project the throughput-vs-interactivity curve and its price (modelled)."),
     "serve": ("tokenfab.cli.serve", "serve_cmd",
