@@ -32,6 +32,7 @@ ENTRY_POINTS: dict[str, tuple[str, str]] = {
     "reprice_run": ("tokenfab.session.cost", "reprice_run"),
     "write_report": ("tokenfab.session.report", "report"),
     "serve": ("tokenfab.session.serve", "serve"),
+    "claims": ("tokenfab.session.claims", "claims"),
 }
 
 __all__ = ["ENTRY_POINTS", "TokenfabError", "__version__", *ENTRY_POINTS]
