@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Accelerator catalog (vendor spec sheets, indicative prices) and this machine."),
     "claims": ("tokenfab.cli.claims", "claims_cmd",
                "Re-derive the seed articles' headline figures and judge each (modelled)."),
+    "plan": ("tokenfab.cli.plan", "plan_cmd",
+             "Split a power budget into hardware and priced service tiers that maximise margin."),
     "project": ("tokenfab.cli.project", "project_cmd",
                 "Project the throughput-vs-interactivity curve and its price (modelled)."),
     "serve": ("tokenfab.cli.serve", "serve_cmd",
