@@ -108,7 +108,9 @@ def plan_cmd(power_mw: float | None, power_basis: str | None, pue: float | None,
         "power_mw": power_mw, "power_basis": power_basis, "pue": pue,
         "usd_per_kwh": usd_per_kwh, "utilization": utilization, "model": model,
         "precision": precision, "granularity": granularity, "preset": preset,
-        "db_url": db, "hardware": hw}
+        "db_url": db,
+        "hardware": hw if hardware is not None or frontier or from_run or ownership
+        or rental_tier else None}
     cfg = build_config(file_data, flags, f"--plan {plan_path}" if plan_path else "--plan")
     result = plan(cfg, progress=lambda m: click.echo(m, err=True))
     if json_path:

@@ -98,13 +98,25 @@ def _price(spec: HardwareSpec, acc: Accelerator | None) -> tuple[dict[str, objec
             f"catalog {acc.key} {key} (assumed)")
 
 
+def catalog_entry(spec: HardwareSpec, catalog: Mapping[str, Accelerator] | None) -> Accelerator | None:
+    """The catalog entry; None for hardware the catalog lacks but the plan fully prices."""
+    try:
+        return find_accelerator(spec.name, catalog)
+    except ConfigError as exc:
+        priced = spec.usd_per_hour is not None or spec.capex_usd is not None
+        if spec.all_in_kw is not None and priced:
+            return None
+        raise ConfigError(f"{exc}; or describe it in the plan file with all_in_kw and "
+                          "usd_per_hour (or capex_usd)") from None
+
+
 def hardware_economics(spec: HardwareSpec, *, pue: float, usd_per_kwh: float,
                        catalog: Mapping[str, Accelerator] | None = None,
                        default_kw: tuple[float, Provenance, str] | None = None,
                        ) -> HardwareEconomics:
     """One accelerator's hourly TCO and IT power. ``default_kw`` (kW, provenance, source)
     stands in for hardware the catalog does not know (the local machine)."""
-    acc = None if spec.name == "local" else find_accelerator(spec.name, catalog)
+    acc = None if spec.name == "local" else catalog_entry(spec, catalog)
     if spec.all_in_kw is not None:
         kw, prov, ksrc = spec.all_in_kw, "assumed", "plan input all_in_kw (assumed)"
     elif acc is not None and acc.all_in_kw_per_accelerator is not None:
@@ -135,5 +147,5 @@ def hardware_economics(spec: HardwareSpec, *, pue: float, usd_per_kwh: float,
         max_accelerators=spec.max_accelerators)
 
 
-__all__ = ["accelerators_in", "gpu_hours_per_gw_year", "hardware_economics", "it_budget_kw",
+__all__ = ["accelerators_in", "catalog_entry", "gpu_hours_per_gw_year", "hardware_economics", "it_budget_kw",
            "mtok_per_day", "tokens_per_year", "usd_per_mtok_at", "utility_mw"]

@@ -15,6 +15,7 @@ from tokenfab.cost.cpu_power import assumed_cpu_power_w
 from tokenfab.errors import ConfigError, StoreError
 from tokenfab.host.cpu import detect_cpu
 from tokenfab.plan.assemble import Resolved, solve_plan
+from tokenfab.plan.economics import catalog_entry
 from tokenfab.plan.frontier import from_projection, from_run, load_published
 from tokenfab.plan.inputs import resolved_tiers
 from tokenfab.schemas.plan import Frontier, HardwareSpec, PlanConfig, PlanResult, TierSpec
@@ -129,8 +130,11 @@ def resolve(cfg: PlanConfig, progress: Progress | None = None) -> Resolved:
     specs: list[HardwareSpec] = []
     default_kw: dict[str, tuple[float, Provenance, str]] = {}
     notes: list[str] = []
-    for spec in cfg.hardware:
-        ref = _frontier_ref(spec, cfg)
+    for spec in cfg.hardware:  # every name checked before any frontier is read or projected
+        if spec.name != "local":
+            catalog_entry(spec, None)
+    refs = [_frontier_ref(spec, cfg) for spec in cfg.hardware]
+    for spec, ref in zip(cfg.hardware, refs, strict=True):
         summary: RunSummary | None = None
         if ref == "run" or ref.startswith("run:"):
             front, summary = _run_frontier(spec, ref, cfg.db_url)
