@@ -98,7 +98,8 @@ def _price(spec: HardwareSpec, acc: Accelerator | None) -> tuple[dict[str, objec
             f"catalog {acc.key} {key} (assumed)")
 
 
-def catalog_entry(spec: HardwareSpec, catalog: Mapping[str, Accelerator] | None) -> Accelerator | None:
+def catalog_entry(spec: HardwareSpec,
+                  catalog: Mapping[str, Accelerator] | None) -> Accelerator | None:
     """The catalog entry; None for hardware the catalog lacks but the plan fully prices."""
     try:
         return find_accelerator(spec.name, catalog)
@@ -147,5 +148,5 @@ def hardware_economics(spec: HardwareSpec, *, pue: float, usd_per_kwh: float,
         max_accelerators=spec.max_accelerators)
 
 
-__all__ = ["accelerators_in", "catalog_entry", "gpu_hours_per_gw_year", "hardware_economics", "it_budget_kw",
-           "mtok_per_day", "tokens_per_year", "usd_per_mtok_at", "utility_mw"]
+__all__ = ["accelerators_in", "catalog_entry", "gpu_hours_per_gw_year", "hardware_economics",
+           "it_budget_kw", "mtok_per_day", "tokens_per_year", "usd_per_mtok_at", "utility_mw"]

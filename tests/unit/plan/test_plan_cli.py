@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.cli_support import fails_in_one_line, succeeds
 from tests.unit.plan.conftest import RUN_ID, store_run
 
