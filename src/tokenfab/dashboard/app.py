@@ -21,7 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse, Response
 
 from tokenfab import __version__
-from tokenfab.dashboard import api, pages
+from tokenfab.dashboard import api, pages, plan_page
 from tokenfab.dashboard.html import error_page
 from tokenfab.dashboard.source import StoreSource
 from tokenfab.errors import StoreError, TokenfabError, format_validation
@@ -127,4 +127,6 @@ def create_app(db_url: str | StoreSource, *,
     install_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(plan_page.api_router)
+    app.include_router(plan_page.router)
     return app

@@ -167,7 +167,7 @@ def layout(title: str, body: str, *, db: str, nonce: str, script: str = "") -> s
         "<link rel=\"icon\" href=\"data:,\">"
         f"<title>{e(title)} · tokenfab</title><style nonce=\"{e(nonce)}\">{CSS}</style></head>"
         "<body><header class=\"top\"><a class=\"brand\" href=\"/\">tokenfab</a>"
-        "<a href=\"/\">Runs</a><a href=\"/compare\">Compare</a>"
+        "<a href=\"/\">Runs</a><a href=\"/compare\">Compare</a><a href=\"/plan\">Plan</a>"
         "<a href=\"/openapi.json\">API schema</a>"
         f"<span class=\"db\" data-testid=\"db-label\">{e(db)}</span></header>"
         f"<main>{body}<footer>tokenfab dashboard · figures are tagged "

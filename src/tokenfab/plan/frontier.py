@@ -60,11 +60,9 @@ def from_run(summary: RunSummary, hardware: str, *, accelerators: int = 1,
 
 
 def from_projection(result: ProjectionResult, hardware: str, isl: int, osl: int) -> Frontier:
-    """A modelled frontier from ``tokenfab project``'s points for one hardware."""
+    """A modelled frontier from the points of a one-hardware ``tokenfab project`` result."""
     pts: list[FrontierPoint] = []
     for p in result.points:
-        if p.hardware.lower() != hardware.lower():
-            continue
         user = p.throughput.per_user_output_tok_s_p50
         if user is None or user <= 0 or p.throughput.output_tok_s_per_gpu <= 0:
             continue

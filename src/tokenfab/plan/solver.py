@@ -190,23 +190,39 @@ def build(problem: Problem) -> Model:
     return Model(cols, rows, a, np.array(rhs, dtype=np.float64), c, unreachable)
 
 
+def _scaled(model: Model) -> tuple[FloatArr, FloatArr, FloatArr, float, FloatArr]:
+    """(c/σ, A/ρ, b/ρ, σ, ρ): the objective over its largest entry and each row over its
+    largest coefficient, so HiGHS sees numbers near 1 ($1e9/year beside MW per GPU of 1e-3)."""
+    sigma = float(np.max(np.abs(model.c))) if model.c.size else 1.0
+    sigma = sigma if sigma > 0 else 1.0
+    rho = np.max(np.abs(model.a), axis=1) if model.a.size else np.ones(len(model.rows))
+    rho = np.where(rho > 0, rho, 1.0).astype(np.float64)
+    return model.c / sigma, model.a / rho[:, None], model.b / rho, sigma, rho
+
+
 def solve_lp(model: Model) -> Solution:
-    """LP relaxation with duals d(margin)/d(rhs) per row."""
+    """LP relaxation with duals d(margin)/d(rhs) per row (dual simplex, interior point if the
+    simplex gives up)."""
     t0 = time.perf_counter()
     n = len(model.columns)
     if n == 0:
         ok = bool(np.all(model.b >= -1e-12))
         return Solution("optimal" if ok else "infeasible", np.zeros(0, dtype=np.float64), 0.0,
-                        np.zeros(len(model.rows), dtype=np.float64), None, time.perf_counter() - t0)
-    res = linprog(model.c, A_ub=model.a, b_ub=model.b, bounds=(0, None), method="highs")
+                        np.zeros(len(model.rows), dtype=np.float64), None,
+                        time.perf_counter() - t0)
+    c, a, b, sigma, rho = _scaled(model)
+    for method in ("highs", "highs-ipm"):
+        res = linprog(c, A_ub=a, b_ub=b, bounds=(0, None), method=method)
+        if res.status in (0, 2):
+            break
     dt = time.perf_counter() - t0
     if res.status == 2:
-        return Solution("infeasible", np.zeros(n), math.nan, None, None, dt)
+        return Solution("infeasible", np.zeros(n, dtype=np.float64), math.nan, None, None, dt)
     if res.status != 0:
         raise RuntimeError(f"HiGHS stopped: {res.message}")
-    duals = -np.asarray(res.ineqlin.marginals, dtype=np.float64)
-    return Solution("optimal", np.asarray(res.x, dtype=np.float64), float(-res.fun), duals,
-                    None, dt)
+    duals: FloatArr = -np.asarray(res.ineqlin.marginals, dtype=np.float64) * sigma / rho
+    return Solution("optimal", np.asarray(res.x, dtype=np.float64), float(-res.fun) * sigma,
+                    duals, None, dt)
 
 
 def solve_milp(model: Model) -> Solution:
@@ -218,14 +234,15 @@ def solve_milp(model: Model) -> Solution:
         return Solution("optimal" if ok else "infeasible", np.zeros(0, dtype=np.float64), 0.0,
                         None, None,
                         time.perf_counter() - t0)
-    cons = [LinearConstraint(model.a, -np.inf, model.b)] if len(model.rows) else []
-    res = milp(model.c, integrality=np.ones(n), bounds=Bounds(0, np.inf), constraints=cons,
+    c, a, b, sigma, _ = _scaled(model)
+    cons = [LinearConstraint(a, -np.inf, b)] if len(model.rows) else []
+    res = milp(c, integrality=np.ones(n), bounds=Bounds(0, np.inf), constraints=cons,
                options={"mip_rel_gap": MIP_REL_GAP, "time_limit": TIME_LIMIT_S})
     dt = time.perf_counter() - t0
     if res.status == 2 or res.x is None:
         return Solution("infeasible", np.zeros(n), math.nan, None, None, dt)
     units: FloatArr = np.round(np.asarray(res.x, dtype=np.float64)).astype(np.float64)
-    return Solution("optimal", units, float(-res.fun), None, None, dt)
+    return Solution("optimal", units, float(-(model.c @ units)), None, None, dt)
 
 
 FLOOR_WEIGHT = 1e6
@@ -235,14 +252,17 @@ def elastic(model: Model) -> FloatArr:
     """Slack per row of the elastic LP: how far each constraint must give for a plan to
     exist (committed demand gives last)."""
     n, m = len(model.columns), len(model.rows)
+    _, a_s, b_s, _, rho = _scaled(model)
     weights = np.array([(FLOOR_WEIGHT if r.kind == "floor" else 1.0) / max(abs(b), 1.0)
-                        for r, b in zip(model.rows, model.b, strict=True)])
+                        for r, b in zip(model.rows, b_s, strict=True)])
     c = np.concatenate([np.zeros(n), weights])
-    a = np.hstack([model.a, -np.eye(m)]) if n else -np.eye(m)
-    res = linprog(c, A_ub=a, b_ub=model.b, bounds=(0, None), method="highs")
+    a = np.hstack([a_s, -np.eye(m)]) if n else -np.eye(m)
+    res = linprog(c, A_ub=a, b_ub=b_s, bounds=(0, None), method="highs")
+    if res.status != 0:
+        res = linprog(c, A_ub=a, b_ub=b_s, bounds=(0, None), method="highs-ipm")
     if res.status != 0:
         raise RuntimeError(f"HiGHS stopped on the elastic program: {res.message}")
-    slack: FloatArr = np.asarray(res.x[n:], dtype=np.float64)
+    slack: FloatArr = np.asarray(res.x[n:], dtype=np.float64) * rho
     return slack
 
 
