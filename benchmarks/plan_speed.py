@@ -4,7 +4,8 @@
 
 Frontiers: ``tokenfab project`` curves of the model on H100, H200 and B200 (8 GPUs per node,
 FP8, 1024/1024 tokens, concurrency 1-256), projected once. Tiers: the gtc2026 preset's $3, $6,
-$45 and $150 tiers. Timed: ``plan.assemble.solve_plan`` — the integer program, its LP
+$45 and $150 tiers with demand caps (50,000 / 5,000 / 500 Mtok/day on the upper three), and at
+most 20,000 B200s, so that the plan mixes tiers and hardware. Timed: ``plan.assemble.solve_plan`` — the integer program, its LP
 relaxation (shadow prices), the +1 MW integer re-solve, six sensitivity re-solves and the world
 checks — at accelerator, node and rack granularity; the median of ``--repeats`` runs. The
 projections are timed separately (they are the simulator's cost, not the solver's).
@@ -22,6 +23,8 @@ from tokenfab.schemas.plan import HardwareSpec, PlanConfig
 from tokenfab.session.plan import resolve
 
 HARDWARE = ("H100", "H200", "B200")
+AVAILABLE = {"B200": 20_000}
+"""B200s that can be bought (supply-limited): the rest of the budget goes to other hardware."""
 
 
 def main() -> None:
@@ -30,8 +33,11 @@ def main() -> None:
     ap.add_argument("--model", default="llama-3.1-70b")
     ap.add_argument("--power-mw", type=float, default=100.0)
     args = ap.parse_args()
-    tiers = tuple(t for t in preset_tiers("gtc2026") if t.usd_per_mtok_output > 0)
-    specs = tuple(HardwareSpec(name=h, frontier="projection") for h in HARDWARE)
+    caps = {"$3": None, "$6": 50_000.0, "$45": 5_000.0, "$150": 500.0}
+    tiers = tuple(t.model_copy(update={"max_mtok_per_day": caps[t.name]})
+                  for t in preset_tiers("gtc2026") if t.name in caps)
+    specs = tuple(HardwareSpec(name=h, frontier="projection",
+                               max_accelerators=AVAILABLE.get(h)) for h in HARDWARE)
     base = PlanConfig(power_mw=args.power_mw, hardware=specs, tiers=tiers, model=args.model)
     t0 = time.perf_counter()
     resolved = resolve(base)

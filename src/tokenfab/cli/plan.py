@@ -12,7 +12,6 @@ from tokenfab.errors import ConfigError
 from tokenfab.outputs import check_writable, write_output
 from tokenfab.plan.inputs import build_config, read_plan_file
 from tokenfab.report.console import make_console
-from tokenfab.report.plan import render_plan_page
 from tokenfab.schemas.plan import Granularity, Ownership, PlanResult, PowerBasis
 from tokenfab.schemas.types import Precision
 from tokenfab.session.plan import plan
@@ -116,6 +115,8 @@ def plan_cmd(power_mw: float | None, power_basis: str | None, pue: float | None,
     if json_path:
         write_output(json.dumps(result.to_json_dict(), indent=2) + "\n", json_path, "--json")
     if html_path:
+        from tokenfab.report.plan import render_plan_page  # the HTML stack only when asked
+
         write_output(render_plan_page(result), html_path, "--html")
     if result.status != "optimal":
         raise ConfigError("no plan meets every constraint: "

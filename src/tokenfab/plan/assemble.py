@@ -103,6 +103,10 @@ def solve_plan(cfg: PlanConfig, res: Resolved, *, with_sensitivities: bool = Tru
     model = build(problem)
     mip, lp = solve_milp(model), solve_lp(model)
     notes = list(res.notes)
+    if all(e.breakdown_usd_per_hour.get("energy", 0.0) == 0.0 for e in problem.economics):
+        notes.append("every accelerator's price includes its power (rented), so the "
+                     "electricity price moves no figure; own the hardware (--ownership own) "
+                     "or set energy_included = false to pay for power")
     common = {"config": cfg, "frontiers": list(res.frontiers), "economics":
               list(problem.economics), "checks": world_checks(cfg.pue),
               "provenance": _provenance(res, problem.economics)}

@@ -22,7 +22,6 @@ from tokenfab.schemas.plan import Frontier, HardwareSpec, PlanConfig, PlanResult
 from tokenfab.schemas.projection import ProjectConfig
 from tokenfab.schemas.summary import RunSummary
 from tokenfab.schemas.types import Provenance
-from tokenfab.session.project import project
 from tokenfab.session.runs import reading, show_run
 
 Progress = Callable[[str], None]
@@ -110,6 +109,8 @@ def _projected(spec: HardwareSpec, cfg: PlanConfig, tiers: tuple[TierSpec, ...],
     if not cfg.model:
         raise ConfigError(f"--frontier {spec.name}=projection needs --model (e.g. "
                           "--model llama-3.1-70b)")
+    from tokenfab.session.project import project  # the roofline stack only when projecting
+
     out: list[Frontier] = []
     for isl, osl in sorted({(t.isl, t.osl) for t in tiers}):
         progress(f"projecting {cfg.model} on {spec.name} at {isl}/{osl} tokens")
