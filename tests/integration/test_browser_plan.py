@@ -67,12 +67,16 @@ def _assert_charts_equal_plan(pg: Any, doc: dict[str, Any]) -> None:
         if t["accelerators"] == 0:
             assert not [b for b in bars if b["category"] == t["tier"]]
             continue
-        rev = [float(b["y"]) for b in bars
-               if b["category"] == t["tier"] and b["series"] == "revenue per MW"]
+        margin = [float(b["y"]) for b in bars
+                  if b["category"] == t["tier"] and b["series"] == "margin per MW"]
         tco = [float(b["y"]) for b in bars
                if b["category"] == t["tier"] and b["series"] == "TCO per MW"]
-        assert rev == [pytest.approx(t["revenue_usd_per_year"] / t["power_mw"], rel=1e-12)]
+        assert margin == [pytest.approx(t["margin_usd_per_year"] / t["power_mw"], rel=1e-9)]
         assert tco == [pytest.approx(t["tco_usd_per_year"] / t["power_mw"], rel=1e-12)]
+        total = pg.get_attribute(f"figure.plan-per-mw g.bar[data-category='{t['tier']}'] "
+                                 "text.total", "data-y")
+        assert float(total) == pytest.approx(t["revenue_usd_per_year"] / t["power_mw"],
+                                             rel=1e-12)
     shown = pg.inner_text(".plan-totals [data-key='accelerators'] dd")
     assert shown == f"{doc['totals']['accelerators']:,}"
 

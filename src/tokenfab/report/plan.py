@@ -30,7 +30,8 @@ def per_mw(t: TierOutcome) -> tuple[float, float]:
 def frontier_chart(result: PlanResult) -> str:
     series = [Series(name=f"{f.hardware} frontier ({f.provenance})",
                      points=[(p.tok_s_per_user, p.output_tok_s_per_gpu) for p in f.points],
-                     labels=[p.label for p in f.points])
+                     tips=[f"{f.hardware} {p.label}: {p.tok_s_per_user:,.1f} tok/s/user, "
+                           f"{p.output_tok_s_per_gpu:,.1f} tok/s/GPU" for p in f.points])
               for f in result.frontiers]
     chosen = [Series(name=f"{a.tier} on {a.hardware}", style="none", marker="diamond",
                      points=[(a.tok_s_per_user, a.output_tok_s_per_gpu)],
@@ -48,9 +49,9 @@ def per_mw_chart(result: PlanResult) -> str:
     values = [per_mw(t) for t in sold]
     return stacked_bar_chart(
         [t.tier for t in sold],
-        [Stack("revenue per MW", [v[0] for v in values]),
-         Stack("TCO per MW", [v[1] for v in values])],
-        "$ per year per MW", title="Revenue and cost per MW of facility power, by tier",
+        [Stack("TCO per MW", [v[1] for v in values]),
+         Stack("margin per MW", [v[0] - v[1] for v in values])],
+        "$ per year per MW", title="Revenue per MW of facility power, by tier: TCO + margin",
         value_prefix="$", empty_text="no tier is sold")
 
 
