@@ -1,168 +1,249 @@
-"""Projection error against published, measured serving points (../shared/validation).
+"""Projection error against published, measured serving points — cross-validated.
 
-Each row of published_points.csv with hardware and a model in our catalogs and a published
-output throughput per GPU is projected with default efficiency factors (no per-point fitting):
-same hardware, GPUs, tensor parallelism, precision, input/output lengths and concurrency.
-Offline max-throughput rows publish no batch size: they are projected at the largest
-concurrency whose KV fits (capped at 2048 per replica). Inputs the sources do not publish are
-assumed and listed in ASSUMED_ISL. Prints one row per point and the median absolute % error
-for throughput per GPU and for TPOT (TPOT definitions differ by source: see the CSV README).
+Corpus: the shared validation set (../shared/validation/published_points.csv) plus the points
+bundled in tokenfab (``tokenfab.roofline.points.load_points``). Each row with hardware and a
+model in our catalogs and a published output throughput per GPU is projected as a user would:
+same hardware, tensor parallelism, weight format (as published: fp8, MXFP4, NVFP4...),
+input/output lengths, concurrency and serving engine. Offline max-throughput rows publish no
+batch size: they are projected at the largest concurrency whose KV fits (capped at 2048).
+Inputs the sources do not publish are assumed and listed in ASSUMED_ISL.
 
-    .venv/bin/python benchmarks/validate_projection.py [--csv PATH] [--json OUT]
+The accuracy figure is out of sample: the efficiency multipliers (``tokenfab.roofline.fit``)
+are refitted with each source held out (leave-one-source-out) and with each hardware held out
+(leave-one-hardware-out), and only the held-out points are scored. Reported: median |error| of
+output tok/s per GPU and of TPOT (TPOT definitions differ by source: see the CSV README), by
+source, hardware and regime; the projectable share; the coverage of the p10–p90 bands (each
+held-out point against quantiles of the other folds' residuals of its regime). In-sample and
+untrained (default-factor) errors are printed for comparison only.
+
+    .venv/bin/python benchmarks/validate_projection.py [--csv PATH ...] [--write-fit]
+        [--json OUT]
+
+``--write-fit`` refits on every point and writes src/tokenfab/roofline/data/efficiency.json
+(parameters, bands, the point ids, date and CV error), which ``tokenfab project`` uses.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import datetime as dt
 import json
 import math
 import statistics
-import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from tokenfab.cost.catalog import find_accelerator
 from tokenfab.errors import ConfigError
+from tokenfab.roofline.fit import (
+    HeldOut,
+    Sample,
+    base_efficiency,
+    cross_validate,
+    fit,
+    quantile_bands,
+    stack_of,
+    trace_point,
+)
 from tokenfab.roofline.loading import load_model
-from tokenfab.roofline.project import project_point
+from tokenfab.roofline.points import PublishedPoint, load_points, shared_points_path
+from tokenfab.roofline.project import plan_replica, regime_of
 from tokenfab.schemas.config import LengthSpec
-from tokenfab.schemas.types import Precision
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CSV = HERE.parent.parent / "shared" / "validation" / "published_points.csv"
+FIT_PATH = HERE.parent / "src" / "tokenfab" / "roofline" / "data" / "efficiency.json"
 # Input lengths the sources do not publish (assumed, documented in docs/PERFORMANCE.md):
 ASSUMED_ISL = {"ML.ENERGY": 256, "MLPerf": 600}
-HARDWARE = [("B200", "B200"), ("H200", "H200"), ("H100", "H100"), ("MI355X", "MI355X"),
-            ("MI325X", "MI325X"), ("MI300X", "MI300X"), ("GB200", "GB200"), ("A100", "A100"),
-            ("L40S", "L40S")]
+HARDWARE = [("GB200", "GB200"), ("B200", "B200"), ("H200", "H200"), ("H100", "H100"),
+            ("MI355X", "MI355X"), ("MI325X", "MI325X"), ("MI300X", "MI300X"),
+            ("A100", "A100"), ("L40S", "L40S")]
+MODELS = [("llama-2-70b", "llama-2-70b"), ("llama-3.1-8b", "llama-3.1-8b"),
+          ("llama-3.1-70b", "llama-3.1-70b"), ("llama-3.1-405b", "llama-3.1-405b"),
+          ("llama-3.3-70b", "llama-3.3-70b"), ("mixtral-8x7b", "mixtral-8x7b"),
+          ("qwen3-235b-a22b", "qwen3-235b-a22b"), ("qwen3-30b-a3b", "qwen3-30b-a3b"),
+          ("deepseek-r1", "deepseek-r1"), ("deepseek-v3", "deepseek-v3"),
+          ("gpt-oss-120b", "gpt-oss-120b"), ("gpt-oss-20b", "gpt-oss-20b")]
 
 
 def hardware_key(text: str) -> str | None:
-    for needle, key in HARDWARE:
-        if needle in text:
-            return key
-    return None
+    return next((key for needle, key in HARDWARE if needle in text), None)
 
 
-def model_key(hf_id: str) -> str | None:
+def model_key(hf_id: str) -> str:
+    """The catalog name in the id where the table knows one, else the id itself (which
+    ``load_model`` resolves or refuses)."""
     h = hf_id.lower()
-    table = [("llama-2-70b", "llama-2-70b"), ("llama-3.1-8b", "llama-3.1-8b"),
-             ("llama-3.1-70b", "llama-3.1-70b"), ("llama-3.1-405b", "llama-3.1-405b"),
-             ("llama-3.3-70b", "llama-3.3-70b"), ("mixtral-8x7b", "mixtral-8x7b"),
-             ("qwen3-235b-a22b", "qwen3-235b-a22b"), ("qwen3-30b-a3b", "qwen3-30b-a3b"),
-             ("deepseek-r1", "deepseek-r1"), ("deepseek-v3", "deepseek-v3"),
-             ("gpt-oss-120b", "gpt-oss-120b"), ("gpt-oss-20b", "gpt-oss-20b")]
-    for needle, key in table:
-        if needle in h:
-            return key
-    return None
+    return next((key for needle, key in MODELS if needle in h), hf_id)
 
 
-def precision_of(text: str) -> Precision:
+def weights_of(text: str) -> str:
+    """The weight format as the source publishes it."""
     t = text.lower()
+    for fmt in ("mxfp4", "nvfp4"):
+        if fmt in t:
+            return fmt
     if "fp4" in t:
-        return "fp4"
-    if "fp8" in t:
-        return "fp8"
-    return "bf16"
+        return "nvfp4"
+    if "awq" in t or "int4" in t:
+        return "int4-awq"
+    return "fp8" if "fp8" in t else "bf16"
 
 
-def num(v: str) -> float | None:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
+def engine_of(text: str) -> str:
+    e = text.lower()
+    return "trtllm" if "tensorrt" in e else "sglang" if "sglang" in e else "vllm"
 
 
-def project_row(r: dict[str, str]) -> dict[str, Any] | None:
-    hw, mk = hardware_key(r["hardware"]), model_key(r["model_hf_id"])
-    measured = num(r["output_tps_per_gpu"])
-    if hw is None or mk is None or measured is None:
+def sample_of(p: PublishedPoint) -> Sample | str | None:
+    """A fit sample, a reason it cannot be projected (str), or None when the row has no
+    output throughput per GPU or names no catalog hardware (not a projection question)."""
+    hw = hardware_key(p.hardware)
+    if hw is None or p.output_tps_per_gpu is None:
         return None
     try:
-        spec = load_model(mk)
-    except ConfigError:
-        return None
+        spec = load_model(model_key(p.model_hf_id))
+    except ConfigError as exc:
+        return f"model: {exc}"
     acc = find_accelerator(hw)
-    gpus = int(num(r["gpu_count"]) or 1)
-    tp = int(num(r["tp"]) or 1)
-    replicas_in_row = max(1, gpus // tp)
-    isl = num(r["input_len_tokens"])
-    src = next((k for k in ASSUMED_ISL if k in r["source_family"]), None)
-    assumed = []
+    # one replica spans tp x ep GPUs as published (DEP: attention data-parallel, experts
+    # parallel over ep); unpublished: the smallest tensor-parallel fit in the system
+    span = max(p.tp or 1, p.ep or 1) if (p.tp or p.ep) else None
+    isl = p.input_len_tokens
+    src = next((k for k in ASSUMED_ISL if k in p.source_family), None)
     if isl is None:
         if src is None:
-            return None
+            return "no input length published"
         isl = ASSUMED_ISL[src]
-        assumed.append(f"isl={isl}")
-    osl = num(r["output_len_tokens"]) or 256.0
-    prec = precision_of(r["precision"])
-    compute: Precision = prec
-    dev_peaks = {"fp4": acc.dense_fp4_tflops, "fp8": acc.dense_fp8_tflops}
-    if prec in dev_peaks and not dev_peaks[prec]:
-        compute = "fp8" if acc.dense_fp8_tflops else "bf16"  # weight-only quantization
-    conc = num(r["concurrency_or_batch"])
-    offline = conc is None or "offline" in r["scenario"].lower()
+    osl = p.output_len_tokens or 256.0
+    offline = p.concurrency_or_batch is None or "offline" in p.scenario.lower()
+    engine = engine_of(p.engine)
+    isl_spec, osl_spec = LengthSpec(mean=isl), LengthSpec(mean=osl)
+    base = base_efficiency(acc.family, engine)
     try:
-        # offline rows saturate: the KV budget and the max batch bound the concurrency
-        conc_total = 2048 * replicas_in_row if offline else int(conc or 1)
-        eng = r["engine"].lower()
-        engine = ("trtllm" if "tensorrt" in eng else "sglang" if "sglang" in eng else "vllm")
-        proj = project_point(spec, acc, precision=prec, compute_precision=compute, engine=engine,
-                             gpus=tp, tp=tp, concurrency=max(1, conc_total // replicas_in_row),
-                             isl=LengthSpec(mean=isl), osl=LengthSpec(mean=osl),
-                             n_requests=None, seed=0)
+        plan = plan_replica(spec, acc, precision="bf16", weights=weights_of(p.precision),
+                            gpus=span or p.gpu_count, tp=span, isl=isl_spec, osl=osl_spec,
+                            engine=engine, efficiency=base)
+        tp = plan.tp
+        replicas_in_row = max(1, p.gpu_count // tp)
+        conc_total = (2048 * replicas_in_row if offline
+                      else int(p.concurrency_or_batch or 1))
+        streams = max(1, conc_total // replicas_in_row)
+        trace = trace_point(plan.replica, streams, isl_spec, osl_spec,
+                            kv_budget_tokens=plan.kv_tokens,
+                            n_requests=max(2 * streams, 32))
     except ConfigError as exc:
-        return {"id": r["point_id"], "skip": str(exc)}
-    tpot_pub = num(r["tpot_itl_ms"])
-    tpot = proj.point.latency_ms.get("tpot")
-    return {
-        "id": r["point_id"], "source": r["source_family"].split(" (")[0][:24], "hardware": hw,
-        "model": mk, "precision": prec, "tp": tp, "concurrency": conc_total,
-        "isl": isl, "osl": osl, "assumed": ",".join(assumed),
-        "measured_tok_s_per_gpu": measured, "modelled_tok_s_per_gpu": proj.output_tok_s_per_gpu,
-        "tput_err_pct": (proj.output_tok_s_per_gpu - measured) / measured * 100,
-        "measured_tpot_ms": tpot_pub, "modelled_tpot_ms": tpot.p50 if tpot else None,
-        "tpot_err_pct": ((tpot.p50 - tpot_pub) / tpot_pub * 100
-                         if tpot is not None and tpot_pub else None),
-    }
+        return str(exc)
+    return Sample(point_id=p.point_id, source=p.source_family.split(" (")[0][:24],
+                  hardware=hw, stack=stack_of(acc.family, engine), family=acc.family,
+                  regime=regime_of(plan.replica, streams, isl, osl), trace=trace,
+                  replica=plan.replica, gpus_per_replica=tp,
+                  measured_tok_s_per_gpu=p.output_tps_per_gpu, measured_tpot_ms=p.tpot_itl_ms)
+
+
+def pct(log_ratio: float) -> float:
+    """|modelled / measured − 1| in %."""
+    return abs(math.exp(log_ratio) - 1) * 100
+
+
+def medians(held: Sequence[HeldOut]) -> tuple[float, float | None, int]:
+    t = [pct(h.log_tput) for h in held]
+    p = [pct(h.log_tpot) for h in held if h.log_tpot is not None]
+    return (statistics.median(t), statistics.median(p) if p else None, len(t))
+
+
+def coverage(held: Sequence[HeldOut]) -> tuple[float, float]:
+    """Share of held-out points inside p10–p90 of the *other* folds' residuals of their
+    regime (tok/s/GPU, TPOT)."""
+    hits_t, hits_p, n_p = 0, 0, 0
+    for h in held:
+        bands = quantile_bands(x for x in held if x.fold != h.fold)
+        b = bands.get(h.sample.regime) or bands["*"]
+        hits_t += b["tput"][0] <= -h.log_tput <= b["tput"][1]
+        if h.log_tpot is not None:
+            n_p += 1
+            hits_p += b["tpot"][0] <= -h.log_tpot <= b["tpot"][1]
+    return hits_t / len(held), hits_p / max(n_p, 1)
+
+
+def breakdown(title: str, held: Sequence[HeldOut], key: Callable[[HeldOut], str]) -> None:
+    print(f"\n{title}\n| group | n | tok/s/GPU median abs err | TPOT median abs err |")
+    print("|---|---|---|---|")
+    for g in sorted({key(h) for h in held}):
+        t, p, n = medians([h for h in held if key(h) == g])
+        print(f"| {g} | {n} | {t:.0f}% | {f'{p:.0f}%' if p is not None else '-'} |")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--csv", default=str(DEFAULT_CSV))
-    ap.add_argument("--json", default=None)
+    ap.add_argument("--csv", action="append", default=None, help="point CSVs [shared set]")
+    ap.add_argument("--write-fit", action="store_true", help=f"write {FIT_PATH.name}")
+    ap.add_argument("--json", default=None, help="per-point CV residuals as JSON")
     args = ap.parse_args()
-    with open(args.csv, newline="") as f:
-        rows = list(csv.DictReader(f))
-    results = [x for r in rows if (x := project_row(r)) is not None]
-    done = [x for x in results if "skip" not in x]
-    print("| id | source | hardware | model | prec | tp | conc | isl/osl | measured tok/s/GPU "
-          "| modelled | err | TPOT meas ms | modelled | err |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for x in done:
-        te = f"{x['tpot_err_pct']:+.0f}%" if x["tpot_err_pct"] is not None else "-"
-        mt = f"{x['modelled_tpot_ms']:.1f}" if x["modelled_tpot_ms"] else "-"
-        print(f"| {x['id']} | {x['source']} | {x['hardware']} | {x['model']} | {x['precision']} "
-              f"| {x['tp']} | {x['concurrency']} | {x['isl']:.0f}/{x['osl']:.0f}"
-              f"{'*' if x['assumed'] else ''} | {x['measured_tok_s_per_gpu']:,.0f} | "
-              f"{x['modelled_tok_s_per_gpu']:,.0f} | {x['tput_err_pct']:+.0f}% | "
-              f"{x['measured_tpot_ms'] or '-'} | {mt} | {te} |")
-    for x in results:
-        if "skip" in x:
-            print(f"skipped {x['id']}: {x['skip']}", file=sys.stderr)
-    t = [abs(x["tput_err_pct"]) for x in done]
-    p = [abs(x["tpot_err_pct"]) for x in done if x["tpot_err_pct"] is not None]
-    print(f"\n{len(done)} points projected of {len(rows)} published ({len(rows) - len(done)} "
-          "without a catalog model/hardware or a published output throughput per GPU)")
-    if t:
-        print(f"median |error| throughput per GPU: {statistics.median(t):.1f}%  (n={len(t)})")
-    if p:
-        print(f"median |error| TPOT: {statistics.median(p):.1f}%  (n={len(p)})")
+    shared = shared_points_path()
+    paths = [Path(c) for c in args.csv] if args.csv else ([shared] if shared else [])
+    t0 = time.perf_counter()
+    points = {p.point_id: p for p in [*load_points(paths), *load_points()]}
+    built = {pid: sample_of(p) for pid, p in points.items()}
+    print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
+    samples = [s for s in built.values() if isinstance(s, Sample)]
+    refused = {pid: r for pid, r in built.items() if isinstance(r, str)}
+    asked = len(samples) + len(refused)
+    print(f"{len(points)} published points; {asked} ask a projection question (catalog "
+          f"hardware, output tok/s per GPU); projectable {len(samples)}/{asked} "
+          f"({len(samples) / asked:.0%})")
+    for pid, why in sorted(refused.items()):
+        print(f"  not projectable {pid}: {why[:110]}")
+    zero = [0.0] * 7
+    untrained = [HeldOut(s, "-", *(lambda r: (r[0], r[1] if len(r) > 1 else None))(
+        s.log_residuals(zero))) for s in samples]
+    loso = cross_validate(samples, lambda s: s.source)
+    loho = cross_validate(samples, lambda s: s.hardware)
+    full = fit(samples)
+    insample = [HeldOut(s, "-", *(lambda r: (r[0], r[1] if len(r) > 1 else None))(
+        s.log_residuals(full.theta(s.stack, s.family)))) for s in samples]
+    print("\n| figure | tok/s/GPU median abs err | TPOT median abs err | band coverage "
+          "(tok/s, TPOT) |\n|---|---|---|---|")
+    for name, held, cov in (("leave-one-source-out (CV)", loso, True),
+                            ("leave-one-hardware-out (CV)", loho, True),
+                            ("in-sample fit (not an accuracy figure)", insample, False),
+                            ("untrained defaults", untrained, False)):
+        t, p, n = medians(held)
+        c = coverage(held) if cov else None
+        print(f"| {name} | {t:.1f}% | {f'{p:.1f}%' if p is not None else '-'} | "
+              f"{f'{c[0]:.0%}, {c[1]:.0%}' if c else '-'} |")
+    for title, key in (("LOSO by source", lambda h: h.sample.source),
+                       ("LOSO by regime", lambda h: h.sample.regime)):
+        breakdown(title, loso, key)
+    breakdown("LOHO by hardware", loho, lambda h: h.sample.hardware)
+    breakdown("LOHO by stack", loho, lambda h: h.sample.stack)
+    if args.write_fit:
+        t_s, p_s, _ = medians(loso)
+        t_h, p_h, _ = medians(loho)
+        doc: dict[str, Any] = {
+            "schema": "tokenfab.efficiency/1", "provenance": "modelled",
+            "fitted_on": sorted(s.point_id for s in samples),
+            "fitted_at": dt.date.today().isoformat(),
+            "command": "python benchmarks/validate_projection.py --write-fit",
+            "cv_median_abs_err_pct": {
+                "leave_one_source_out": {"tok_s_per_gpu": round(t_s, 1),
+                                         "tpot": round(p_s or 0.0, 1)},
+                "leave_one_hardware_out": {"tok_s_per_gpu": round(t_h, 1),
+                                           "tpot": round(p_h or 0.0, 1)}},
+            "band_from": "p10-p90 of leave-one-source-out and leave-one-hardware-out "
+                         "residuals ln(measured/modelled), by regime",
+            "parameters": full.to_json(), "bands": quantile_bands([*loso, *loho]),
+        }
+        FIT_PATH.write_text(json.dumps(doc, indent=1) + "\n")
+        print(f"\nwrote {FIT_PATH}")
     if args.json:
-        Path(args.json).write_text(json.dumps(done, indent=2))
+        Path(args.json).write_text(json.dumps([
+            {"id": h.sample.point_id, "fold": h.fold, "source": h.sample.source,
+             "hardware": h.sample.hardware, "regime": h.sample.regime,
+             "tput_err_pct": (math.exp(h.log_tput) - 1) * 100,
+             "tpot_err_pct": (math.exp(h.log_tpot) - 1) * 100 if h.log_tpot is not None
+             else None} for h in [*loso, *loho]], indent=1))
 
 
 if __name__ == "__main__":

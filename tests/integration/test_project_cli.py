@@ -60,7 +60,7 @@ def test_more_bandwidth_wins_at_equal_parallelism() -> None:
 @pytest.mark.parametrize(
     ("args", "needles"),
     [
-        (["--model", "llama-3.1-8b", "--hardware", "H100", "--precision", "fp4"],
+        (["--model", "llama-3.1-8b", "--hardware", "H100", "--compute", "fp4"],
          ["H100", "FP4"]),
         (["--model", "llama-3.1-8b", "--hardware", "H100", "--gpus", "8", "--tp", "16"],
          ["--tp"]),

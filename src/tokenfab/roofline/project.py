@@ -1,16 +1,25 @@
 """Projection: model × hardware × precision × GPUs × load -> modelled points and their price.
 
+Precision has two axes (:func:`resolve_precision`): the weight format sets the bytes moved
+(``models.WEIGHT_FORMAT_BYTES``), the compute precision the peak FLOP/s; the KV cache has its
+own element type. Hardware without FP4 (or FP8) tensor cores runs such weights with 16-bit
+compute: bytes moved drop, FLOP rates don't.
+
 For each hardware, :func:`plan_replica` fixes the replica: ``tp`` defaults to the smallest
 power of two (≤ gpus) whose share of the weights leaves KV room for 8 sequences of the mean
 context (``isl + osl``); the rest of the GPUs are data-parallel replicas, each serving
-``ceil(concurrency / replicas)`` streams. :func:`simulate_plan` runs the batching simulator on
-the analytic step model and summarizes its per-request records with the same metrics code as a
-real run; every figure is ``modelled``.
+``c = ceil(concurrency / replicas)`` streams; system throughput = replica throughput(c) ×
+concurrency / c, so replicas without a stream are idle, not counted busy.
+:func:`simulate_plan` runs the batching simulator on the analytic step model and summarizes
+its per-request records with the same metrics code as a real run; every figure is
+``modelled``.
 
-Band: each point is re-simulated with the efficiency factors at the edges of a relative width
-``w``: memory and compute efficiency × (1 ∓ w), fixed overheads × (1 ± w). The width is ±20%
-(assumed) by default, or a calibration's RMS log residual (floored at 5%); :class:`Band` keeps
-the width and says which one it is, and the price's range carries that kind.
+Band: with the learned efficiencies (``roofline/fit.py``), a point's range is the p10–p90 of
+the cross-validated log residuals of its regime: throughput × exp(q10..q90 of ln(measured /
+modelled)), likewise TPOT. Otherwise each point is re-simulated with the efficiency factors at
+the edges of a relative width ``w``: memory and compute efficiency × (1 ∓ w), fixed overheads
+× (1 ± w); ±20% (assumed), or a calibration's RMS log residual (floored at 5%). :class:`Band`
+says which, and the price's range carries that kind.
 
 Pure apart from CPU time: no I/O. The local CPU is probed by the session and handed in as an
 :class:`Accelerator` built by :func:`cpu_accelerator`.
@@ -27,9 +36,9 @@ from tokenfab.cost.tco import hourly_cost
 from tokenfab.errors import ConfigError
 from tokenfab.metrics.compute import summarize_point
 from tokenfab.roofline.batchsim import SimSettings, simulate
-from tokenfab.roofline.models import BYTES_PER_PARAM, ModelSpec
+from tokenfab.roofline.models import WEIGHT_FORMAT_BYTES, ModelSpec
+from tokenfab.roofline.sram import layout_non_hbm
 from tokenfab.roofline.step import (
-    DEFAULT_EFFICIENCY,
     Device,
     Efficiency,
     ModelShape,
@@ -37,6 +46,7 @@ from tokenfab.roofline.step import (
 )
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.schemas.cost import TcoProfile
+from tokenfab.schemas.projection import SHORTHAND_WEIGHTS
 from tokenfab.schemas.summary import CostSummary, PointSummary
 from tokenfab.schemas.types import Precision
 
@@ -49,10 +59,14 @@ MIN_CALIBRATED_BAND_WIDTH = 0.05
 @dataclass(frozen=True)
 class Band:
     """A projection's range: the relative width its efficiency factors were varied by, and
-    what that width is (printed and stored as the range's kind)."""
+    what that width is (printed and stored as the range's kind). With ``log_quantiles``
+    ((q10, q90) of ln(measured/modelled) throughput, then of TPOT) the range is the modelled
+    value × exp(q) instead, and ``regime`` names whose residuals they are."""
 
     relative: float
     kind: str
+    log_quantiles: tuple[tuple[float, float], tuple[float, float]] | None = None
+    regime: str | None = None
 
 
 ASSUMED_BAND = Band(ASSUMED_BAND_WIDTH, f"efficiency ±{ASSUMED_BAND_WIDTH:.0%} (assumed)")
@@ -85,26 +99,27 @@ def device_of(acc: Accelerator) -> Device:
     return Device(acc.name, acc.family, acc.memory_gb * 1e9, acc.memory_tb_s * 1e12, peaks, link)
 
 
-def shape_of(spec: ModelSpec, precision: Precision, kv_bytes: float = 2.0,
+def shape_of(spec: ModelSpec, precision: str, kv_bytes: float = 2.0,
              context_len: int | None = None) -> ModelShape:
-    """Weights at ``precision`` in bytes per stored weight (``models.BYTES_PER_PARAM``, 4-bit
-    group scales included); KV at ``kv_bytes`` per element, averaged over ``context_len`` (caps
-    sliding-window layers). FP4/INT4 MoE checkpoints quantise the expert weights and keep
-    attention, shared experts and embeddings at 8 bits or more: their dense weights are counted
-    at fp8's 1 byte (assumed); a dense FP4/INT4 model is counted at 4 bits throughout.
+    """Weights in ``precision``'s format (a weight format or precision class), at
+    ``models.WEIGHT_FORMAT_BYTES`` per stored weight, scales included; KV at ``kv_bytes`` per
+    element, averaged over ``context_len`` (caps sliding-window layers). Sub-8-bit MoE
+    checkpoints quantise the expert weights and keep attention, shared experts and embeddings
+    at 8 bits or more: their dense weights are counted at 1 byte (assumed); a dense sub-8-bit
+    model is counted at its format throughout.
     """
-    if precision not in BYTES_PER_PARAM:
-        raise ConfigError(f"--precision {precision!r} is not one of: "
-                          f"{', '.join(BYTES_PER_PARAM)}")
+    if precision not in WEIGHT_FORMAT_BYTES:
+        raise ConfigError(f"--weights {precision!r} is not one of: "
+                          f"{', '.join(WEIGHT_FORMAT_BYTES)}")
+    width = WEIGHT_FORMAT_BYTES[precision]
     experts = spec.n_experts
     moe_layers = spec.n_moe_layers if experts else 0
-    expert_bytes = (spec.expert_weight_bytes(precision) / (moe_layers * experts)
+    expert_bytes = (spec.expert_params() * width / (moe_layers * experts)
                     if experts and moe_layers else 0.0)
-    four_bit = precision in ("fp4", "int4")
-    dense_prec: Precision = "fp8" if four_bit and experts else precision
+    dense_width = max(width, 1.0) if width < 1.0 and experts else width
     return ModelShape(
         name=spec.name, n_layers=spec.n_layers, hidden=spec.hidden_size,
-        dense_weight_bytes=spec.dense_weight_bytes(dense_prec), expert_bytes=expert_bytes,
+        dense_weight_bytes=spec.dense_params() * dense_width, expert_bytes=expert_bytes,
         moe_layers=moe_layers, n_experts=experts, experts_per_token=spec.experts_per_token,
         kv_bytes_per_token=spec.kv_bytes_per_token(kv_dtype_bytes=kv_bytes,
                                                    context_len=context_len),
@@ -116,8 +131,53 @@ def shape_of(spec: ModelSpec, precision: Precision, kv_bytes: float = 2.0,
 
 def kv_dtype_bytes(precision: str) -> float:
     """KV cache element size: FP8 KV alongside FP8/FP4/INT weights, BF16 otherwise (assumed).
-    Bytes per cached element, not per weight: no group scales."""
+    Bytes per cached element, not per weight: no group scales. A KV dtype names itself."""
     return 2.0 if precision in ("bf16", "fp16") else 1.0
+
+
+@dataclass(frozen=True)
+class PrecisionAxes:
+    """Weight format (bytes moved), compute precision (peak FLOP/s) and KV-cache dtype."""
+
+    weights: str
+    compute: str
+    kv_dtype: str
+
+    def describe(self) -> str:
+        return f"{self.weights} weights, {self.compute} compute, {self.kv_dtype} KV"
+
+
+SIXTEEN_BIT = ("bf16", "fp16")
+
+
+def resolve_precision(device: Device, *, precision: Precision = "bf16",
+                      weights: str | None = None, compute: str | None = None,
+                      kv_dtype: str | None = None) -> PrecisionAxes:
+    """weights = ``weights`` or what ``precision`` stands for (fp4 → MXFP4, int4 → AWQ);
+    compute = ``compute`` or, from the weights: 16-bit → the same; fp8/int8 → fp8/int8 where
+    the hardware has it, else bf16; FP4 formats → fp4 where the hardware has FP4, else bf16
+    (weight-only: dequantised to 16 bits); INT4/GGUF → bf16. kv = ``kv_dtype`` or bf16 beside
+    16-bit weights, else fp8. An explicit compute the hardware lacks is a ConfigError."""
+    w = weights or SHORTHAND_WEIGHTS[precision]
+    if w not in WEIGHT_FORMAT_BYTES:
+        raise ConfigError(f"--weights {w!r} is not one of: {', '.join(WEIGHT_FORMAT_BYTES)}")
+    has = set(device.peak_flops) | {"fp16"}
+    if compute is not None:
+        if compute not in has and not (compute == "int8" and "fp8" in has):
+            raise ConfigError(
+                f"--compute {compute}: {device.name} has no {compute.upper()} tensor cores; use "
+                f"one of: {', '.join(sorted(has))} (4-bit weights run with --compute bf16)")
+        c = compute
+    elif w in SIXTEEN_BIT:
+        c = w
+    elif w in ("fp8", "fp8-block", "int8"):
+        c = ("int8" if w == "int8" else "fp8") if "fp8" in has or "int8" in has else "bf16"
+    elif w in ("fp4", "mxfp4", "nvfp4"):
+        c = "fp4" if "fp4" in has else "bf16"
+    else:
+        c = "bf16"
+    kv = kv_dtype or (w if w in SIXTEEN_BIT else "fp8")
+    return PrecisionAxes(w, c, kv)
 
 
 def _does_not_fit(shape: ModelShape, device: Device, tp: int, context_tokens: int,
@@ -167,33 +227,47 @@ class Plan:
     tp: int
     replicas: int
     kv_tokens: int  # KV budget per replica, tokens
+    axes: PrecisionAxes | None = None
+    engine: str = "vllm"
 
 
 def plan_replica(spec: ModelSpec, acc: Accelerator, *, precision: Precision, gpus: int,
                  isl: LengthSpec, osl: LengthSpec, tp: int | None = None,
                  efficiency: Efficiency | None = None,
-                 compute_precision: Precision | None = None, engine: str = "vllm") -> Plan:
-    """``precision`` is the weights'; ``compute_precision`` (default: the same) the math's —
-    weight-only formats such as MXFP4 on Hopper run their matmuls in BF16. Raises one-line
-    ConfigErrors for a precision the hardware lacks, a bad ``tp`` and a model or context that
-    does not fit."""
+                 compute_precision: str | None = None, engine: str = "vllm",
+                 weights: str | None = None, kv_dtype: str | None = None) -> Plan:
+    """``precision`` is the shorthand for the weight format (``weights`` overrides it),
+    ``compute_precision`` the math's and ``kv_dtype`` the KV cache's (:func:`resolve_precision`
+    fills what is not given). Efficiency: ``efficiency``, else the learned one for the
+    hardware family and ``engine`` (``roofline.fit.learned_efficiency``). Raises one-line
+    ConfigErrors for a compute precision the hardware lacks, a bad ``tp`` and a model or
+    context that does not fit."""
+    from tokenfab.roofline.fit import learned_efficiency  # data file read once, on demand
+
     device = device_of(acc)
-    compute = compute_precision or precision
-    device.flops(compute)  # raises for a precision the hardware lacks
+    axes = resolve_precision(device, precision=precision, weights=weights,
+                             compute=compute_precision, kv_dtype=kv_dtype)
     ctx = int(isl.mean + osl.mean)
-    shape = shape_of(spec, precision, kv_dtype_bytes(precision), context_len=max(ctx, 1))
+    shape = shape_of(spec, axes.weights, kv_dtype_bytes(axes.kv_dtype), context_len=max(ctx, 1))
+    if acc.architecture != "hbm":  # SRAM chips, a wafer, a phone: roofline/sram.py
+        lay = layout_non_hbm(shape, acc, device, compute=axes.compute, units=gpus,
+                             context_tokens=ctx, prefill_context=isl.mean / 2,
+                             efficiency=efficiency, depth=tp)
+        chips = lay.chips_per_replica
+        return Plan(acc, lay.replica, precision, chips * lay.replicas, chips, lay.replicas,
+                    lay.replica.max_kv_tokens(), axes, engine)
     tp = tp or choose_tp(shape, device, gpus, min_kv_tokens=ctx * KV_SEQUENCES_FOR_TP,
                          context_tokens=ctx)
     if tp > gpus:
         raise ConfigError(f"--tp {tp} is larger than --gpus {gpus}")
     if gpus % tp:
         raise ConfigError(f"--gpus {gpus} is not a multiple of tensor parallelism {tp}")
-    eff = efficiency or DEFAULT_EFFICIENCY.get(acc.family, Efficiency()).for_engine(engine)
-    replica = ReplicaModel(shape, device, compute, tp, eff, prefill_context=isl.mean / 2)
+    eff = efficiency or learned_efficiency(acc, engine)
+    replica = ReplicaModel(shape, device, axes.compute, tp, eff, prefill_context=isl.mean / 2)
     kv_tokens = replica.max_kv_tokens()
     if kv_tokens < ctx:
         raise _does_not_fit(shape, device, tp, ctx, 1)
-    return Plan(acc, replica, precision, gpus, tp, gpus // tp, kv_tokens)
+    return Plan(acc, replica, precision, gpus, tp, gpus // tp, kv_tokens, axes, engine)
 
 
 @dataclass(frozen=True)
@@ -208,6 +282,7 @@ class Projection:
     output_tok_s_per_gpu_range: tuple[float, float]
     tpot_ms_range: tuple[float, float]
     band: Band = ASSUMED_BAND
+    axes: PrecisionAxes | None = None
 
 
 def _simulate_point(replica: ReplicaModel, conc_per_replica: int, isl: LengthSpec,
@@ -219,15 +294,27 @@ def _simulate_point(replica: ReplicaModel, conc_per_replica: int, isl: LengthSpe
     return summarize_point(res.records, mode="concurrency", value=conc_per_replica)
 
 
+def regime_of(replica: ReplicaModel, streams: int, isl: float, osl: float) -> str:
+    """The point's regime: '<moe|dense>-<memory|compute>', the bound of its mean step —
+    B = streams decoding, P = streams × isl / osl prompt tokens, C = streams × (isl + osl/2)
+    KV tokens — by :meth:`ReplicaModel.cost`."""
+    b = max(streams, 1)
+    cost = replica.cost(int(b * isl / max(osl, 1.0)), b, int(b * (isl + osl / 2)))
+    kind = "moe" if replica.model.n_experts else "dense"
+    return f"{kind}-{cost.bound}"
+
+
 def simulate_plan(plan: Plan, *, concurrency: int, isl: LengthSpec, osl: LengthSpec,
                   band: Band = ASSUMED_BAND, n_requests: int | None = None, seed: int = 0,
                   max_batch: int = 2048) -> Projection:
     """Simulate ``max(4 × c, 64)`` requests on one replica at c = ceil(concurrency / replicas)
-    streams, then again at the two edges of ``band``; per-GPU figures = replica figures ×
-    replicas / gpus."""
-    replica, replicas, gpus = plan.replica, plan.replicas, plan.gpus
+    streams. Per-GPU throughput = replica throughput × concurrency / c / gpus (only replicas
+    holding streams produce tokens). Range: ``band``'s log quantiles of its regime where it
+    has them, else two more simulations at the band's efficiency edges."""
+    replica, gpus = plan.replica, plan.gpus
     eff, w = replica.efficiency, band.relative
-    conc = max(1, math.ceil(concurrency / replicas))
+    conc = max(1, math.ceil(concurrency / plan.replicas))
+    busy = concurrency / conc  # replicas' worth of streams in flight
     settings = SimSettings(max_batch_seqs=max_batch, max_batched_tokens=8192,
                            kv_budget_tokens=plan.kv_tokens)
     n = n_requests or max(4 * conc, 64)
@@ -237,20 +324,27 @@ def simulate_plan(plan: Plan, *, concurrency: int, isl: LengthSpec, osl: LengthS
         raise ConfigError(f"{exc}; on {plan.tp}x {plan.accelerator.name} at most "
                           f"{plan.kv_tokens:,} tokens fit: narrow --isl/--osl or add --gpus"
                           ) from None
-    lo = _simulate_point(replica.with_efficiency(eff.scaled(1 - w, 1 - w, 1 + w)), conc, isl,
-                         osl, n, settings, seed)
-    hi = _simulate_point(replica.with_efficiency(eff.scaled(1 + w, 1 + w, 1 - w)), conc, isl,
-                         osl, n, settings, seed)
-    tp_ms = [st.p50 for p in (hi, lo) if (st := p.latency_ms.get("tpot")) is not None]
+    per_gpu = point.throughput.output_tok_s * busy / gpus
+    tpot = point.latency_ms.get("tpot")
+    if band.log_quantiles is not None:
+        (t10, t90), (p10, p90) = band.log_quantiles
+        tput_range = (per_gpu * math.exp(t10), per_gpu * math.exp(t90))
+        tpot_range = ((tpot.p50 * math.exp(p10), tpot.p50 * math.exp(p90)) if tpot
+                      else (math.nan, math.nan))
+    else:
+        lo = _simulate_point(replica.with_efficiency(eff.scaled(1 - w, 1 - w, 1 + w)), conc,
+                             isl, osl, n, settings, seed)
+        hi = _simulate_point(replica.with_efficiency(eff.scaled(1 + w, 1 + w, 1 - w)), conc,
+                             isl, osl, n, settings, seed)
+        tp_ms = [st.p50 for p in (hi, lo) if (st := p.latency_ms.get("tpot")) is not None]
+        tput_range = (lo.throughput.output_tok_s * busy / gpus,
+                      hi.throughput.output_tok_s * busy / gpus)
+        tpot_range = (min(tp_ms), max(tp_ms)) if tp_ms else (math.nan, math.nan)
     return Projection(
         hardware=plan.accelerator.name, precision=plan.precision, gpus=gpus, tp=plan.tp,
-        replicas=replicas, point=point,
-        output_tok_s_per_gpu=point.throughput.output_tok_s * replicas / gpus,
-        output_tok_s_per_gpu_range=(lo.throughput.output_tok_s * replicas / gpus,
-                                    hi.throughput.output_tok_s * replicas / gpus),
-        tpot_ms_range=(min(tp_ms), max(tp_ms)) if tp_ms else (math.nan, math.nan),
-        band=band,
-    )
+        replicas=plan.replicas, point=point, output_tok_s_per_gpu=per_gpu,
+        output_tok_s_per_gpu_range=tput_range, tpot_ms_range=tpot_range, band=band,
+        axes=plan.axes)
 
 
 def project_point(spec: ModelSpec, acc: Accelerator, *, precision: Precision, gpus: int,
@@ -258,12 +352,13 @@ def project_point(spec: ModelSpec, acc: Accelerator, *, precision: Precision, gp
                   tp: int | None = None, efficiency: Efficiency | None = None,
                   band: Band = ASSUMED_BAND, n_requests: int | None = None,
                   seed: int = 0, max_batch: int = 2048,
-                  compute_precision: Precision | None = None,
-                  engine: str = "vllm") -> Projection:
+                  compute_precision: str | None = None,
+                  engine: str = "vllm", weights: str | None = None,
+                  kv_dtype: str | None = None) -> Projection:
     """One point: :func:`plan_replica` then :func:`simulate_plan`."""
     plan = plan_replica(spec, acc, precision=precision, gpus=gpus, isl=isl, osl=osl, tp=tp,
                         efficiency=efficiency, compute_precision=compute_precision,
-                        engine=engine)
+                        engine=engine, weights=weights, kv_dtype=kv_dtype)
     return simulate_plan(plan, concurrency=concurrency, isl=isl, osl=osl, band=band,
                          n_requests=n_requests, seed=seed, max_batch=max_batch)
 

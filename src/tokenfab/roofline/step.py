@@ -7,13 +7,14 @@ sequences, attending ``C`` KV tokens in total. Per accelerator:
     weight_bytes = (dense_bytes + moe_layers × experts_hit(T) × bytes_per_expert) / tp
         experts_hit(T) = E × (1 − (1 − k/E)^T),  T = P + B tokens routed through each MoE layer
     kv_bytes     = C × kv_bytes_per_token / kv_shards    (kv_shards = min(tp, kv_heads); MLA: 1)
-    flops        = (P + B) × linear_flops_per_token / tp
-                   + attn_flops_per_context_token × (C + P × prefill_context) / tp
+    linear_flops = (P + B) × linear_flops_per_token / tp
+    attn_flops   = attn_flops_per_context_token × (C + P × prefill_context) / tp
                    (each prompt token attends its prefix: prefill_context ≈ mean prompt length / 2)
     t_memory     = (weight_bytes + kv_bytes) / (memory_bytes_per_s × eff_memory)
-    t_compute    = flops / (peak_flops(precision) × eff_compute)
+    t_compute    = (linear_flops + attn_flops / eff_attention)
+                   / (peak_flops(precision) × eff_compute)
     t_comm       = 2 × n_layers × (2 (tp − 1)/tp × (P + B) × hidden × 2 B / link_bytes_per_s
-                   + allreduce_latency_s(tp))                 (tp > 1; two all-reduces per layer)
+                   + allreduce_latency_s(tp)) / eff_comm    (tp > 1; two all-reduces per layer)
                    allreduce_latency_s(tp) = 5 µs + 2.5 µs × tp (small-message ring latency)
     t_fixed      = step_overhead_s + n_layers × layer_overhead_s + moe_layers × moe_layer_overhead_s
     step_s       = max(t_memory, t_compute) + t_comm + t_fixed + B × seq_overhead_s
@@ -23,7 +24,9 @@ sampling, detokenisation, less efficient attention kernels at large batch): fitt
 from vLLM's published TPOT growth with batch on H100 (ML.ENERGY Llama-3.1-8B, batch 32-512).
 
 Efficiency factors (``eff_memory``, ``eff_compute``, ``step_overhead_s``) default per hardware
-family and precision (``DEFAULT_EFFICIENCY``) and can be calibrated from measured runs.
+family (``DEFAULT_EFFICIENCY``); ``tokenfab.roofline.fit`` scales them per vendor software stack
+and regime from published points, and ``--calibrate`` fits them to a measured run.
+:func:`step_times` is the same formula over numpy arrays of steps (used to refit quickly).
 
 Byte widths: :class:`ModelShape` arrives with its bytes already counted (weights at
 ``tokenfab.roofline.models.BYTES_PER_PARAM``, 4-bit group scales included; KV at the KV
@@ -35,7 +38,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+import numpy.typing as npt
+
 from tokenfab.errors import ConfigError
+
+FloatArray = npt.NDArray[np.float64]
 
 ALLREDUCE_BASE_S = 5e-6
 ALLREDUCE_PER_RANK_S = 2.5e-6
@@ -51,6 +59,8 @@ class Efficiency:
     seq_overhead_s: float = 35e-6
     layer_overhead_s: float = 10e-6
     moe_layer_overhead_s: float = 60e-6
+    eff_attention: float = 1.0  # attention FLOPs run at eff_compute × this
+    eff_comm: float = 1.0  # achieved fraction of the modelled all-reduce time
 
     def scaled(self, memory: float = 1.0, compute: float = 1.0,
                overhead: float = 1.0) -> Efficiency:
@@ -180,14 +190,15 @@ class ReplicaModel:
         kv = context_tokens * m.kv_bytes_per_token / kv_shards
         attended = context_tokens + prefill_tokens * self.prefill_context
         flops = (tokens * m.linear_flops_per_token
-                 + attended * m.attn_flops_per_context_token) / tp
+                 + attended * m.attn_flops_per_context_token / e.eff_attention) / tp
         t_mem = (weights + kv) / (d.memory_bytes_per_s * e.eff_memory)
         t_comp = flops / (d.flops(self.precision) * e.eff_compute)
         t_comm = 0.0
         if tp > 1:
             size = tokens * m.hidden * 2.0
             t_comm = 2 * m.n_layers * (2 * (tp - 1) / tp * size / d.link_bytes_per_s
-                                       + ALLREDUCE_BASE_S + ALLREDUCE_PER_RANK_S * tp)
+                                       + ALLREDUCE_BASE_S + ALLREDUCE_PER_RANK_S * tp
+                                       ) / e.eff_comm
         overhead = (e.step_overhead_s + m.n_layers * e.layer_overhead_s
                     + m.moe_layers * e.moe_layer_overhead_s + decode_seqs * e.seq_overhead_s)
         step = max(t_mem, t_comp) + t_comm + overhead
@@ -209,3 +220,49 @@ class ReplicaModel:
             return 0
         shards = min(self.tp, self.model.kv_heads) if self.model.kv_heads > 0 else 1
         return int(free * shards / self.model.kv_bytes_per_token)
+
+
+def step_parts(rep: ReplicaModel, prefill_tokens: FloatArray, decode_seqs: FloatArray,
+               context_tokens: FloatArray
+               ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(t_memory, t_compute of the linear layers, t_compute of attention, t_comm) of arrays
+    of steps, at ``rep``'s efficiency (module docstring's formulas, elementwise)."""
+    m, d, e, tp = rep.model, rep.device, rep.efficiency, rep.tp
+    tokens = prefill_tokens + decode_seqs
+    if m.n_experts > 0:
+        hit = m.n_experts * (1.0 - (1.0 - m.experts_per_token / m.n_experts) ** tokens)
+        hit = np.where(tokens > 0, hit, 0.0)
+    else:
+        hit = np.zeros_like(tokens)
+    weights = (m.dense_weight_bytes + m.moe_layers * hit * m.expert_bytes) / tp
+    kv_shards = min(tp, m.kv_heads) if m.kv_heads > 0 else 1
+    kv = context_tokens * m.kv_bytes_per_token / kv_shards
+    rate = d.flops(rep.precision) * e.eff_compute
+    t_mem = (weights + kv) / (d.memory_bytes_per_s * e.eff_memory)
+    t_lin = tokens * m.linear_flops_per_token / tp / rate
+    attended = context_tokens + prefill_tokens * rep.prefill_context
+    t_attn = attended * m.attn_flops_per_context_token / e.eff_attention / tp / rate
+    t_comm = np.zeros_like(tokens)
+    if tp > 1:
+        t_comm = 2 * m.n_layers * (2 * (tp - 1) / tp * tokens * m.hidden * 2.0
+                                   / d.link_bytes_per_s
+                                   + ALLREDUCE_BASE_S + ALLREDUCE_PER_RANK_S * tp) / e.eff_comm
+    return t_mem, t_lin, t_attn, t_comm
+
+
+def step_overheads(rep: ReplicaModel, decode_seqs: FloatArray) -> FloatArray:
+    """t_fixed + B × seq_overhead_s per step."""
+    m, e = rep.model, rep.efficiency
+    fixed = (e.step_overhead_s + m.n_layers * e.layer_overhead_s
+             + m.moe_layers * e.moe_layer_overhead_s)
+    out: FloatArray = fixed + decode_seqs * e.seq_overhead_s
+    return out
+
+
+def step_times(rep: ReplicaModel, prefill_tokens: FloatArray, decode_seqs: FloatArray,
+               context_tokens: FloatArray) -> FloatArray:
+    """:meth:`ReplicaModel.step_s` for arrays of steps (same formula, elementwise)."""
+    t_mem, t_lin, t_attn, t_comm = step_parts(rep, prefill_tokens, decode_seqs, context_tokens)
+    out: FloatArray = (np.maximum(t_mem, t_lin + t_attn) + t_comm
+                       + step_overheads(rep, decode_seqs))
+    return out

@@ -30,6 +30,25 @@ from tokenfab.schemas.types import Precision, Provenance
 
 PROJECTION_SCHEMA_ID = "tokenfab.projection/1"
 ServingEngine = Literal["vllm", "sglang", "trtllm", "llama.cpp"]
+WeightFormat = Literal["bf16", "fp16", "fp8", "fp8-block", "int8", "int4", "int4-awq",
+                       "int4-gptq", "fp4", "mxfp4", "nvfp4", "q8_0", "q6_k", "q5_k", "q4_k",
+                       "q4_0"]
+"""How weights are stored (bytes: ``tokenfab.roofline.models.WEIGHT_FORMAT_BYTES``)."""
+ComputePrecision = Literal["bf16", "fp16", "fp8", "int8", "fp4"]
+"""The matmuls' precision: which peak FLOP/s applies."""
+KvDtype = Literal["bf16", "fp16", "fp8"]
+
+SHORTHAND_WEIGHTS: dict[str, WeightFormat] = {
+    "bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "int4": "int4-awq",
+    "fp4": "mxfp4"}
+"""``--precision`` as a shorthand for ``--weights``; the compute and KV precision then follow
+the weights and the hardware (``tokenfab.roofline.project.resolve_precision``)."""
+WEIGHT_CLASS: dict[str, Precision] = {
+    "bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "fp8-block": "fp8", "int8": "int8",
+    "int4": "int4", "int4-awq": "int4", "int4-gptq": "int4", "fp4": "fp4", "mxfp4": "fp4",
+    "nvfp4": "fp4", "q8_0": "int8", "q6_k": "int4", "q5_k": "int4", "q4_k": "int4",
+    "q4_0": "int4"}
+"""Each weight format's precision class (what ``precision`` on a point says)."""
 
 MAX_CONCURRENCY = 16_384
 """Streams per projection point. The simulator runs max(4 × streams per replica, 64) requests
@@ -66,7 +85,16 @@ class ProjectConfig(BaseModel):
 
     model: str = Field(description="--model: Hugging Face id, short name or config.json path")
     hardware: tuple[str, ...] = Field(description="--hardware: catalog names, or 'local'")
-    precision: Precision = Field("bf16", description="--precision: weight precision")
+    precision: Precision = Field("bf16", description="--precision: shorthand for the weight "
+                                 "format (fp4 = MXFP4 weights, int4 = AWQ); the compute and KV "
+                                 "precision follow it and the hardware")
+    weights: WeightFormat | None = Field(None, description="--weights: weight format "
+                                         "(None: from --precision)")
+    compute: ComputePrecision | None = Field(None, description="--compute: matmul precision "
+                                             "(None: the weights' where the hardware has it, "
+                                             "else fp8 or bf16)")
+    kv_dtype: KvDtype | None = Field(None, description="--kv-dtype: KV-cache element type "
+                                     "(None: bf16 beside 16-bit weights, else fp8)")
     gpus: int = Field(1, description="--gpus: accelerators per system")
     tp: int | None = Field(None, description="--tp: tensor parallel size (None: smallest fit)")
     isl: LengthSpec = Field(LengthSpec(mean=1024), description="--isl: input tokens")
@@ -171,11 +199,20 @@ class ProjectConfig(BaseModel):
         if self.tp is not None and (self.tp > self.gpus or self.gpus % self.tp):
             raise ValueError(f"--tp {self.tp} must divide --gpus {self.gpus} (a system of "
                              f"{self.gpus} GPUs runs --gpus / --tp replicas)")
+        if self.weights is not None and self.weights != SHORTHAND_WEIGHTS[self.precision] \
+                and "precision" in self.model_fields_set:
+            raise ValueError(f"--precision {self.precision} and --weights {self.weights} "
+                             "disagree; --precision is a shorthand for --weights: give one")
         if self.calibrate_run is None and self.calibrate_precision is not None:
             raise ValueError("--calibrate-precision needs --calibrate RUN_ID")
         if self.calibrate_run is None and self.db_url is not None:
             raise ValueError("--db is only read for --calibrate RUN_ID; give both or neither")
         return self
+
+    @property
+    def weight_format(self) -> WeightFormat:
+        """--weights, else what --precision stands for."""
+        return self.weights or SHORTHAND_WEIGHTS[self.precision]
 
 
 class CalibrationSummary(BaseModel):
@@ -199,13 +236,15 @@ class ProjectedThroughput(ThroughputSummary):
 
 
 class PointBand(BaseModel):
-    """What a point's ranges are: the efficiency factors re-simulated at × (1 ± relative)."""
+    """What a point's ranges are: p10–p90 of the cross-validated residuals of its regime
+    (``regime`` set), or the efficiency factors re-simulated at × (1 ± relative)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str = Field(description="e.g. 'efficiency ±20% (assumed)'")
     relative: float = Field(description="relative width the efficiency factors were varied by")
     tpot_p50_ms: tuple[float, float] = Field(description="TPOT p50 at the band's edges, ms")
+    regime: str | None = Field(None, description="the point's regime, whose residuals set it")
 
 
 class ProjectedPoint(PointSummary):
@@ -214,7 +253,10 @@ class ProjectedPoint(PointSummary):
     throughput: ProjectedThroughput
     ci95: dict[str, list[float]] = Field(default_factory=dict, exclude=True)  # never modelled
     hardware: str
-    precision: Precision
+    precision: Precision = Field(description="precision class of the weights")
+    weights: WeightFormat | None = Field(None, description="weight format")
+    compute: ComputePrecision | None = Field(None, description="matmul precision")
+    kv_dtype: KvDtype | None = Field(None, description="KV-cache element type")
     gpus: int
     tp: int
     replicas: int
@@ -250,6 +292,7 @@ class ProjectionResult(BaseModel):
 
 __all__ = [
     "MAX_CONCURRENCY", "MAX_GPUS", "MAX_OUTPUT_TOKENS",
-    "PROJECTION_SCHEMA_ID", "CalibrationSummary", "PointBand", "ProjectConfig",
-    "ProjectedPoint", "ProjectedThroughput", "ProjectionResult", "ServingEngine",
+    "PROJECTION_SCHEMA_ID", "SHORTHAND_WEIGHTS", "WEIGHT_CLASS", "CalibrationSummary",
+    "ComputePrecision", "KvDtype", "PointBand", "ProjectConfig", "ProjectedPoint",
+    "ProjectedThroughput", "ProjectionResult", "ServingEngine", "WeightFormat",
 ]

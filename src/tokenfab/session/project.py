@@ -19,6 +19,7 @@ from tokenfab.errors import ConfigError
 from tokenfab.host.cpu import local_cpu
 from tokenfab.metrics.pareto import pareto_indices
 from tokenfab.roofline.calibrate import Calibration, calibrate, measured_points
+from tokenfab.roofline.fit import base_efficiency, learned_quantiles, shipped
 from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.project import (
     ASSUMED_BAND,
@@ -30,10 +31,12 @@ from tokenfab.roofline.project import (
     cpu_accelerator,
     plan_replica,
     price_projection,
+    regime_of,
     simulate_plan,
 )
 from tokenfab.schemas.config import Slo
 from tokenfab.schemas.projection import (
+    WEIGHT_CLASS,
     PointBand,
     ProjectConfig,
     ProjectedPoint,
@@ -132,7 +135,7 @@ def p50_meets_slo(point: PointSummary, slo: Slo) -> bool:
 def _projected(proj: Projection, acc: Accelerator, tier: str | None,
                concurrency: int) -> ProjectedPoint:
     """A run-summary point with the projection's layout, band, price and tok/s per MW."""
-    p = proj.point
+    p, axes = proj.point, proj.axes
     load = p.load.model_copy(update={"value": float(concurrency)})
     per_gpu_lo, per_gpu_hi = proj.output_tok_s_per_gpu_range
     throughput = p.throughput.model_dump()
@@ -143,17 +146,23 @@ def _projected(proj: Projection, acc: Accelerator, tier: str | None,
         **p.model_dump(exclude={"load", "throughput", "cost", "ci95"}),
         "load": load, "throughput": throughput,
         "cost": price_projection(proj, acc, tier) if tier is not None else None,
-        "hardware": proj.hardware, "precision": proj.precision, "gpus": proj.gpus,
+        "hardware": proj.hardware, "gpus": proj.gpus,
+        "precision": WEIGHT_CLASS[axes.weights] if axes else proj.precision,
+        "weights": axes.weights if axes else None, "compute": axes.compute if axes else None,
+        "kv_dtype": axes.kv_dtype if axes else None,
         "tp": proj.tp, "replicas": proj.replicas,
         "tokens_per_s_per_mw": proj.output_tok_s_per_gpu / all_in_kw(acc) * 1000.0,
         "band": PointBand(kind=proj.band.kind, relative=proj.band.relative,
-                          tpot_p50_ms=proj.tpot_ms_range),
+                          tpot_p50_ms=proj.tpot_ms_range, regime=proj.band.regime),
     })
 
 
 def _efficiency_source(calib: Calibration | None, accs: Sequence[Accelerator]) -> str:
     """Where each hardware's efficiency factors come from, in one phrase."""
-    defaults = "per-family defaults (assumed)"
+    fitted = shipped()
+    defaults = ("per-family defaults (assumed)" if fitted is None else
+                f"learned from {len(fitted['fitted_on'])} published points "
+                f"({fitted['fitted_at']}; modelled)")
     if calib is None:
         return defaults
     used = [acc.name for acc in accs if acc.family == calib.family]
@@ -162,6 +171,20 @@ def _efficiency_source(calib: Calibration | None, accs: Sequence[Accelerator]) -
                 "--hardware is")
     rest = f"; {defaults} for the rest" if len(used) < len(accs) else ""
     return f"calibrated on run {calib.run_id} for {', '.join(used)} (modelled){rest}"
+
+
+def learned_band(plan: Plan, concurrency: int, cfg: ProjectConfig) -> Band:
+    """p10–p90 of the cross-validated residuals of the point's regime (``roofline.fit``),
+    else ±20% (assumed) where no fit is shipped or for the local CPU."""
+    if plan.accelerator.family == "cpu":
+        return ASSUMED_BAND
+    streams = max(1, -(-concurrency // plan.replicas))
+    base = plan.replica.with_efficiency(base_efficiency(plan.accelerator.family, plan.engine))
+    regime = regime_of(base, streams, cfg.isl.mean, cfg.osl.mean)
+    q = learned_quantiles(regime)
+    if q is None:
+        return ASSUMED_BAND
+    return Band(0.0, f"p10–p90 of cross-validated residuals, {regime} (modelled)", q, regime)
 
 
 def project(cfg: ProjectConfig, *, progress: ProgressFn | None = None) -> ProjectionResult:
@@ -174,16 +197,19 @@ def project(cfg: ProjectConfig, *, progress: ProgressFn | None = None) -> Projec
     tiers = [tier_for(acc, cfg.tier) for acc in accs]
     spec = load_model(cfg.model)
     calib = calibration_for(cfg) if cfg.calibrate_run else None
-    plans: list[tuple[Plan, Band]] = []
+    plans: list[tuple[Plan, Band | None]] = []
     for acc in accs:
         calibrated = calib is not None and calib.family == acc.family
         engine = cfg.engine or ("llama.cpp" if acc.family == "cpu" else "vllm")
         plan = plan_replica(spec, acc, precision=cfg.precision, gpus=cfg.gpus, tp=cfg.tp,
                             isl=cfg.isl, osl=cfg.osl, engine=engine,
+                            weights=cfg.weight_format, compute_precision=cfg.compute,
+                            kv_dtype=cfg.kv_dtype,
                             efficiency=calib.efficiency if calib and calibrated else None)
-        band = calibration_band(calib.rms_log_residual) if calib and calibrated else ASSUMED_BAND
+        band = calibration_band(calib.rms_log_residual) if calib and calibrated else None
         plans.append((plan, band))
     points: list[ProjectedPoint] = []
+    kinds: list[str] = []
     best: dict[str, int | None] = {}
     for (plan, band), acc, tier in zip(plans, accs, tiers, strict=True):
         if progress is not None:
@@ -191,15 +217,17 @@ def project(cfg: ProjectConfig, *, progress: ProgressFn | None = None) -> Projec
         max_batch = max(cfg.concurrency) if acc.family == "cpu" else GPU_MAX_BATCH
         best[acc.name] = None
         for c in cfg.concurrency:
-            proj = simulate_plan(plan, concurrency=c, isl=cfg.isl, osl=cfg.osl, band=band,
-                                 max_batch=max_batch)
+            point_band = band or learned_band(plan, c, cfg)
+            kinds.append(point_band.kind)
+            proj = simulate_plan(plan, concurrency=c, isl=cfg.isl, osl=cfg.osl,
+                                 band=point_band, max_batch=max_batch)
             points.append(_projected(proj, acc, tier, c))
             if cfg.slo is not None and p50_meets_slo(proj.point, cfg.slo):
                 best[acc.name] = c
     front = pareto_indices([(p.throughput.per_user_output_tok_s_p50 or 0.0,
                              p.throughput.output_tok_s_per_gpu) for p in points])
     points = [p.model_copy(update={"pareto": i in front}) for i, p in enumerate(points)]
-    kinds = list(dict.fromkeys(band.kind for _, band in plans))
+    kinds = list(dict.fromkeys(kinds))
     return ProjectionResult(
         run_id="projection-" + uuid.uuid4().hex[:8],
         target=Target(url="modelled://tokenfab.roofline", model=spec.name),

@@ -85,3 +85,52 @@ def test_cpu_accelerator_from_measured_facts() -> None:
     assert acc.memory_tb_s == pytest.approx(0.02)
     assert acc.memory_gb == pytest.approx(17.179869184)
     assert acc.family == "cpu" and not acc.rental_usd_per_hour
+
+
+@pytest.mark.parametrize(("hw", "compute"), [("H200", "bf16"), ("H100", "bf16"),
+                                             ("B200", "fp4")])
+def test_fp4_is_a_weight_format_that_projects_without_fp4_tensor_cores(hw: str,
+                                                                       compute: str) -> None:
+    spec, acc = load_model("gpt-oss-120b"), find_accelerator(hw)
+    plan = plan_replica(spec, acc, precision="fp4", gpus=1, isl=LengthSpec(mean=1024),
+                        osl=LengthSpec(mean=1024))
+    assert plan.axes is not None
+    assert (plan.axes.weights, plan.axes.compute, plan.axes.kv_dtype) == ("mxfp4", compute, "fp8")
+    assert plan.replica.precision == compute  # FLOP rate of the compute precision
+
+
+def test_four_bit_weights_move_fewer_bytes_at_the_same_flop_rate() -> None:
+    spec, acc = load_model("llama-3.1-8b"), find_accelerator("H200")
+    kw = {"gpus": 1, "isl": LengthSpec(mean=256), "osl": LengthSpec(mean=64)}
+    w4 = plan_replica(spec, acc, precision="bf16", weights="int4-awq", **kw)  # type: ignore[arg-type]
+    w16 = plan_replica(spec, acc, precision="bf16", **kw)  # type: ignore[arg-type]
+    assert w4.replica.precision == w16.replica.precision == "bf16"
+    assert w4.replica.model.weight_bytes < 0.27 * w16.replica.model.weight_bytes
+    assert w4.replica.step_s(0, 1, 300) < 0.5 * w16.replica.step_s(0, 1, 300)
+    assert w4.replica.cost(8192, 0, 0).compute_s == w16.replica.cost(8192, 0, 0).compute_s
+
+
+@pytest.mark.parametrize(("fmt", "bytes_per_weight"), [
+    ("nvfp4", 0.5625), ("mxfp4", 0.53125), ("q4_k", 0.5625), ("q8_0", 1.0625),
+    ("fp8-block", 1.0)])
+def test_weight_formats_count_their_scales(fmt: str, bytes_per_weight: float) -> None:
+    spec = load_model("llama-3.1-8b")
+    assert shape_of(spec, fmt).weight_bytes == pytest.approx(spec.total_params()
+                                                             * bytes_per_weight)
+
+
+def test_a_compute_precision_the_hardware_lacks_names_the_flag() -> None:
+    with pytest.raises(ConfigError, match="--compute fp4: H100.* has no FP4 tensor cores"):
+        plan_replica(load_model("llama-3.1-8b"), find_accelerator("H100"), precision="bf16",
+                     compute_precision="fp4", gpus=1, isl=LengthSpec(mean=128),
+                     osl=LengthSpec(mean=128))
+
+
+def test_idle_replicas_are_not_counted_busy() -> None:
+    spec, acc = load_model("llama-3.1-8b"), find_accelerator("H100")
+    kw = {"precision": "bf16", "gpus": 8, "tp": 2, "isl": LengthSpec(mean=128),
+          "osl": LengthSpec(mean=64), "n_requests": 32}
+    one = project_point(spec, acc, concurrency=1, **kw)  # type: ignore[arg-type]
+    four = project_point(spec, acc, concurrency=4, **kw)  # type: ignore[arg-type]
+    assert four.output_tok_s_per_gpu == pytest.approx(4 * one.output_tok_s_per_gpu)
+    assert one.output_tok_s_per_gpu_range[1] < four.output_tok_s_per_gpu

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -89,3 +90,35 @@ def test_simulation_fit_moves_towards_the_truth() -> None:
     eff, resid, rms = fit_by_simulation(pts, start, sim)
     assert rms < 0.05 and max(abs(r) for r in resid) < 5
     assert math.isfinite(eff.eff_memory)
+
+
+def moe(tp_heads: int = 8) -> ModelShape:
+    return ModelShape("moe", n_layers=4, hidden=2048, dense_weight_bytes=2e8, expert_bytes=1e6,
+                      moe_layers=4, n_experts=64, experts_per_token=4, kv_bytes_per_token=4e4,
+                      kv_heads=tp_heads, linear_flops_per_token=1e9,
+                      attn_flops_per_context_token=4e4)
+
+
+@pytest.mark.parametrize("shape", [dense(), moe()])
+@pytest.mark.parametrize("tp", [1, 4])
+def test_step_times_is_the_step_model_over_arrays(shape: ModelShape, tp: int) -> None:
+    import numpy as np
+
+    from tokenfab.roofline.step import step_times
+
+    rep = ReplicaModel(shape, DEV, "fp8", tp, Efficiency(eff_attention=0.5, eff_comm=0.8),
+                       prefill_context=300.0)
+    steps = [(0, 1, 100), (512, 0, 512), (0, 64, 70_000), (4096, 32, 200_000), (0, 0, 0)]
+    p, b, c = (np.array(col, dtype=np.float64) for col in zip(*steps, strict=True))
+    assert step_times(rep, p, b, c) == pytest.approx([rep.step_s(*s) for s in steps], rel=1e-12)
+
+
+def test_attention_and_comm_efficiency_slow_only_their_part() -> None:
+    base = ReplicaModel(dense(), DEV, "bf16", 2, NO_OVERHEAD, prefill_context=4096.0)
+    slow_attn = base.with_efficiency(replace(NO_OVERHEAD, eff_attention=0.5))
+    slow_comm = base.with_efficiency(replace(NO_OVERHEAD, eff_comm=0.5))
+    c0, ca, cc = (r.cost(8192, 0, 0) for r in (base, slow_attn, slow_comm))
+    attn_s = 8192 * 4096 * 1e5 / 2 / (1e15 * 0.5)
+    assert ca.compute_s - c0.compute_s == pytest.approx(attn_s)
+    assert ca.memory_s == c0.memory_s and ca.comm_s == c0.comm_s
+    assert cc.comm_s == pytest.approx(2 * c0.comm_s) and cc.compute_s == c0.compute_s

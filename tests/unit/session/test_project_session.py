@@ -104,8 +104,8 @@ def test_every_hardware_is_checked_before_any_simulation(monkeypatch: pytest.Mon
         raise AssertionError("simulated before the last hardware was checked")
 
     monkeypatch.setattr(session, "simulate_plan", no_simulation)
-    with pytest.raises(ConfigError, match="FP4"):
-        project(cfg(hardware="B200,H100", precision="fp4", concurrency="1"))
+    with pytest.raises(ConfigError, match="--compute fp4: H100.* has no FP4"):
+        project(cfg(hardware="B200,H100", compute="fp4", concurrency="1"))
 
 
 def test_serving_engines_are_the_step_models() -> None:
