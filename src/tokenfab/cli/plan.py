@@ -76,6 +76,8 @@ def _hardware(names: str | None, frontiers: tuple[str, ...], from_run: str | Non
 @click.option("--model", default=None, help="model for projected frontiers, e.g. llama-3.1-70b")
 @click.option("--precision", type=click.Choice(sorted(get_args(Precision))), default=None,
               help="precision for projected frontiers [fp8]")
+@click.option("--calibrate", "calibrate_run", default=None,
+              help="stored run id: calibrate projected frontiers (same hardware family)")
 @click.option("--ownership", type=click.Choice(get_args(Ownership)), default=None,
               help="rent (catalog tier) or own (catalog capex) [rent]")
 @click.option("--rental-tier", default=None, help="catalog rental tier [cheapest on-demand]")
@@ -90,7 +92,8 @@ def _hardware(names: str | None, frontiers: tuple[str, ...], from_run: str | Non
 def plan_cmd(power_mw: float | None, power_basis: str | None, pue: float | None,
              usd_per_kwh: float | None, utilization: float | None, hardware: str | None,
              frontier: tuple[str, ...], from_run: str | None, model: str | None,
-             precision: str | None, ownership: Ownership | None, rental_tier: str | None,
+             precision: str | None, calibrate_run: str | None,
+             ownership: Ownership | None, rental_tier: str | None,
              granularity: str | None, preset: str | None, plan_path: str | None,
              db: str | None, json_path: str | None, html_path: str | None,
              checks: bool) -> None:
@@ -106,7 +109,8 @@ def plan_cmd(power_mw: float | None, power_basis: str | None, pue: float | None,
     flags: dict[str, Any] = {
         "power_mw": power_mw, "power_basis": power_basis, "pue": pue,
         "usd_per_kwh": usd_per_kwh, "utilization": utilization, "model": model,
-        "precision": precision, "granularity": granularity, "preset": preset,
+        "precision": precision, "calibrate_run": calibrate_run, "granularity": granularity,
+        "preset": preset,
         "db_url": db,
         "hardware": hw if hardware is not None or frontier or from_run or ownership
         or rental_tier else None}
@@ -150,12 +154,12 @@ def print_plan(result: PlanResult, checks: bool = False) -> None:
     console.print(fleet)
     tiers = Table(title="Tiers", title_style="bold", header_style="bold cyan")
     for col in ("tier", "price/1M out", "cost/1M out", "tok/s/user ≥", "accelerators",
-                "Mtok/day", "revenue/year", "margin/year", "note"):
+                "MW", "Mtok/day", "revenue/year", "margin/year", "note"):
         tiers.add_column(col, justify="left" if col in ("tier", "note") else "right")
     for tr in result.tiers:
         tiers.add_row(tr.tier, f"${tr.usd_per_mtok_output:,.4g}",
                       _usd(tr.cost_usd_per_mtok_output), f"{tr.min_tok_s_per_user:g}",
-                      f"{tr.accelerators:,}", f"{tr.mtok_per_day:,.4g}",
+                      f"{tr.accelerators:,}", f"{tr.power_mw:,.3f}", f"{tr.mtok_per_day:,.4g}",
                       _usd(tr.revenue_usd_per_year), _usd(tr.margin_usd_per_year), tr.note)
     console.print(tiers)
     console.print(

@@ -95,6 +95,8 @@ class PlanConfig(_In):
                                                                 "nodes or racks")
     model: str | None = Field(None, description="model for projected frontiers")
     precision: Precision = Field("fp8", description="precision for projected frontiers")
+    calibrate_run: str | None = Field(
+        None, description="stored run whose fit calibrates projected frontiers (same family)")
     hardware: tuple[HardwareSpec, ...] = Field(
         (HardwareSpec(name="local", frontier="run"),), description="hardware choices")
     tiers: tuple[TierSpec, ...] = Field((), description="service tiers (empty: the preset's)")

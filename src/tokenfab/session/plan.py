@@ -44,13 +44,25 @@ def latest_embedded_run(db: str | None) -> str:
     raise ConfigError(NO_RUN)
 
 
-def _run_frontier(spec: HardwareSpec, ref: str, db: str | None,
-                  ) -> tuple[Frontier, RunSummary]:
-    run_id = ref.partition(":")[2].strip() or latest_embedded_run(db)
+def _stored(db: str | None, run_id: str, what: str) -> str:
+    """The full id of a stored run, or one line naming ``what`` asked for it."""
     try:
-        _, summary = show_run(db, run_id)
+        with reading(db) as store:
+            return store.resolve_run_id(run_id)
     except StoreError as exc:
-        raise ConfigError(f"--frontier {spec.name}=run:{run_id}: {exc}") from None
+        raise ConfigError(f"{what}: {exc}") from None
+
+
+def _run_id(spec: HardwareSpec, ref: str, db: str | None) -> str:
+    wanted = ref.partition(":")[2].strip()
+    if not wanted:
+        return latest_embedded_run(db)
+    return _stored(db, wanted, f"--frontier {spec.name}=run:{wanted}")
+
+
+def _run_frontier(spec: HardwareSpec, run_id: str, db: str | None,
+                  ) -> tuple[Frontier, RunSummary]:
+    _, summary = show_run(db, run_id)
     return from_run(summary, spec.name), summary
 
 
@@ -118,7 +130,8 @@ def _projected(spec: HardwareSpec, cfg: PlanConfig, tiers: tuple[TierSpec, ...],
             "model": cfg.model, "hardware": (spec.name,), "precision": cfg.precision,
             "gpus": spec.gpus_per_node, "isl": {"mean": isl}, "osl": {"mean": osl},
             "concurrency": PROJECTION_CONCURRENCY,
-            "tier": None if spec.ownership == "own" else spec.rental_tier}))
+            "tier": None if spec.ownership == "own" else spec.rental_tier,
+            "calibrate_run": cfg.calibrate_run, "db_url": cfg.db_url}))
         out.append(from_projection(result, spec.name, isl, osl))
     return out
 
@@ -135,10 +148,14 @@ def resolve(cfg: PlanConfig, progress: Progress | None = None) -> Resolved:
         if spec.name != "local":
             catalog_entry(spec, None)
     refs = [_frontier_ref(spec, cfg) for spec in cfg.hardware]
+    run_ids = {spec.name: _run_id(spec, ref, cfg.db_url) for spec, ref in
+               zip(cfg.hardware, refs, strict=True) if ref == "run" or ref.startswith("run:")}
+    if cfg.calibrate_run is not None and "projection" in refs:
+        _stored(cfg.db_url, cfg.calibrate_run, "--calibrate")
     for spec, ref in zip(cfg.hardware, refs, strict=True):
         summary: RunSummary | None = None
-        if ref == "run" or ref.startswith("run:"):
-            front, summary = _run_frontier(spec, ref, cfg.db_url)
+        if spec.name in run_ids:
+            front, summary = _run_frontier(spec, run_ids[spec.name], cfg.db_url)
             frontiers.append(front)
             notes.append(f"{spec.name}: measured frontier from {front.source} "
                          f"({summary.target.model})")

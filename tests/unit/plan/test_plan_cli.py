@@ -158,7 +158,13 @@ def test_curve_file_errors_name_the_row(curve: Path, capsys: pytest.CaptureFixtu
                        f"NOPE={curve}"], capsys, ["NOPE", "all_in_kw"])
 
 
-def test_unknown_run_id_is_one_line(isolated_env: Path, run_db: str,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_run_ids_are_one_line_before_any_projection(
+        isolated_env: Path, run_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     fails_in_one_line(["plan", "--power-mw", "1", "--db", run_db, "--from-run", "zzz"], capsys,
-                      ["zzz"])
+                      ["--frontier local=run:zzz", "no run 'zzz'"])
+    fails_in_one_line(["plan", "--power-mw", "1", "--db", run_db, "--hardware", "H100,local",
+                       "--model", "llama-3.1-8b", "--frontier", "local=run:yyy"], capsys,
+                      ["run:yyy"])
+    fails_in_one_line(["plan", "--power-mw", "1", "--db", run_db, "--hardware", "H100",
+                       "--model", "llama-3.1-8b", "--calibrate", "zzz"], capsys,
+                      ["--calibrate", "zzz"])
