@@ -101,7 +101,9 @@ class PlanConfig(_In):
         (HardwareSpec(name="local", frontier="run"),), description="hardware choices")
     tiers: tuple[TierSpec, ...] = Field((), description="service tiers (empty: the preset's)")
     preset: str = Field("gtc2026", description="tier preset used when no tiers are given")
-    db_url: str | None = Field(None, description="results database for run frontiers")
+    db_url: str | None = Field(None, exclude=True,
+                               description="results database for run frontiers (not written "
+                                           "out: a URL may hold a password)")
     sensitivity_pct: float = Field(10.0, gt=0, lt=100,
                                    description="± change for the sensitivities, %")
 

@@ -148,3 +148,22 @@ def test_committed_demand_on_an_unreachable_tier_names_the_fastest_point() -> No
     assert result.status == "infeasible"
     assert "ultra" in result.infeasible[0].text
     assert "54.0 tok/s/user" in result.infeasible[0].text
+
+
+def test_share_cap_holds_a_tier_to_its_share_of_tokens() -> None:
+    cheap = TierSpec(name="cheap", usd_per_mtok_output=2.0, utilization=1.0)
+    dear = TierSpec(name="dear", usd_per_mtok_output=8.0, utilization=1.0, max_share=0.25)
+    spec = hw("local", kw=1.0, usd_h=1.0)
+    result = solve(1.0, (cheap, dear), (spec,), (curve("local", (30.0, 1000.0)),), pue=1.0)
+    by = {t.tier: t for t in result.tiers}
+    # 1000 accelerators; 'dear' earns more per MW but may sell at most 25% of the tokens
+    assert by["dear"].accelerators == 250 and by["cheap"].accelerators == 750
+    assert by["dear"].mtok_per_day == pytest.approx(0.25 * (by["dear"].mtok_per_day
+                                                            + by["cheap"].mtok_per_day))
+    share = next(s for s in result.shadow_prices if s.constraint == "share:dear")
+    assert share.usd_per_year_per_unit > 0
+
+
+def test_the_database_url_is_not_written_out() -> None:
+    cfg = PlanConfig(power_mw=1, db_url="postgresql://u:secret@h/db")
+    assert "secret" not in cfg.model_dump_json()
