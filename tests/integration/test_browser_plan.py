@@ -77,7 +77,7 @@ def _assert_charts_equal_plan(pg: Any, doc: dict[str, Any]) -> None:
                                  "text.total", "data-y")
         assert float(total) == pytest.approx(t["revenue_usd_per_year"] / t["power_mw"],
                                              rel=1e-12)
-    shown = pg.inner_text(".plan-totals [data-key='accelerators'] dd")
+    shown = pg.inner_text(".plan-totals [data-key='accelerators'] .v")
     assert shown == f"{doc['totals']['accelerators']:,}"
 
 
