@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, get_args
 
 import click
@@ -115,7 +116,9 @@ def plan_cmd(power_mw: float | None, power_basis: str | None, pue: float | None,
         "hardware": hw if hardware is not None or frontier or from_run or ownership
         or rental_tier else None}
     cfg = build_config(file_data, flags, f"--plan {plan_path}" if plan_path else "--plan")
-    result = plan(cfg, progress=lambda m: click.echo(m, err=True))
+    # progress only on a terminal: piped, stderr carries nothing but a failure's one line
+    result = plan(cfg, progress=(lambda m: click.echo(m, err=True))
+                  if sys.stderr.isatty() else None)
     if json_path:
         write_output(json.dumps(result.to_json_dict(), indent=2) + "\n", json_path, "--json")
     if html_path:

@@ -150,6 +150,10 @@ def resolve(cfg: PlanConfig, progress: Progress | None = None) -> Resolved:
     refs = [_frontier_ref(spec, cfg) for spec in cfg.hardware]
     run_ids = {spec.name: _run_id(spec, ref, cfg.db_url) for spec, ref in
                zip(cfg.hardware, refs, strict=True) if ref == "run" or ref.startswith("run:")}
+    if "projection" in refs and cfg.model:
+        from tokenfab.roofline.loading import load_model  # an unknown model fails here, once
+
+        load_model(cfg.model)
     if cfg.calibrate_run is not None and "projection" in refs:
         _stored(cfg.db_url, cfg.calibrate_run, "--calibrate")
     for spec, ref in zip(cfg.hardware, refs, strict=True):
