@@ -33,6 +33,7 @@ ENTRY_POINTS: dict[str, tuple[str, str]] = {
     "write_report": ("tokenfab.session.report", "report"),
     "serve": ("tokenfab.session.serve", "serve"),
     "claims": ("tokenfab.session.claims", "claims"),
+    "plan": ("tokenfab.session.plan", "plan"),
 }
 
 __all__ = ["ENTRY_POINTS", "TokenfabError", "__version__", *ENTRY_POINTS]

@@ -16,6 +16,7 @@ tests call these; nothing here imports ``tokenfab.cli``.
 | report     | ``session.report.report``                  | ReportConfig -> ReportResult          |
 | serve      | ``session.serve.serve``                    | ServeConfig -> ServeResult            |
 | claims     | ``session.claims.claims``                  | ClaimsConfig -> ClaimsResult          |
+| plan       | ``session.plan.plan``                      | PlanConfig -> PlanResult              |
 
 The same functions are importable from the top-level package (``tokenfab.project`` …;
 ``tune`` and ``report`` as ``tokenfab.tune_engine`` and ``tokenfab.write_report``), loaded
