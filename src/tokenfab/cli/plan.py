@@ -87,6 +87,8 @@ def _hardware(names: str | None, frontiers: tuple[str, ...], from_run: str | Non
 @click.option("--preset", default=None, help="tier preset when the plan file has none [gtc2026]")
 @click.option("--plan", "plan_path", default=None, help="TOML plan file (flags override it)")
 @click.option("--db", default=None, help="results database holding the runs")
+@click.option("--measure/--no-measure", default=True, show_default=True,
+              help="with no stored `tokenfab run`, measure the local frontier now (~2 min)")
 @click.option("--json", "json_path", default=None, help="write JSON ('-' for stdout)")
 @click.option("--html", "html_path", default=None, help="write an HTML report of the plan")
 @click.option("--checks", is_flag=True, help="print the checks against published figures")
@@ -96,7 +98,7 @@ def plan_cmd(power_mw: float | None, power_basis: str | None, pue: float | None,
              precision: str | None, calibrate_run: str | None,
              ownership: Ownership | None, rental_tier: str | None,
              granularity: str | None, preset: str | None, plan_path: str | None,
-             db: str | None, json_path: str | None, html_path: str | None,
+             db: str | None, measure: bool, json_path: str | None, html_path: str | None,
              checks: bool) -> None:
     """Split a power budget into hardware and priced service tiers that maximise margin."""
     check_writable(json_path, "--json")
@@ -112,7 +114,7 @@ def plan_cmd(power_mw: float | None, power_basis: str | None, pue: float | None,
         "usd_per_kwh": usd_per_kwh, "utilization": utilization, "model": model,
         "precision": precision, "calibrate_run": calibrate_run, "granularity": granularity,
         "preset": preset,
-        "db_url": db,
+        "db_url": db, "measure_local": measure,
         "hardware": hw if hardware is not None or frontier or from_run or ownership
         or rental_tier else None}
     cfg = build_config(file_data, flags, f"--plan {plan_path}" if plan_path else "--plan")

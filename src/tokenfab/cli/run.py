@@ -13,14 +13,21 @@ from tokenfab.outputs import check_writable
 from tokenfab.report.console import ConsoleProgress, make_console, print_summary
 from tokenfab.report.html import write_run_report
 from tokenfab.schemas.run import RunConfig
-from tokenfab.session.run import DEFAULT_MODEL, MODEL_CHOICES, run
+from tokenfab.session.run import (
+    DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY_VALUES,
+)
+from tokenfab.session.run import (
+    DEFAULT_INPUT_TOKENS,
+    DEFAULT_MODEL,
+    DEFAULT_REQUESTS,
+    DEFAULT_WARMUP,
+    ENGINE_URL,
+    MODEL_CHOICES,
+    run,
+)
 from tokenfab.session.runs import reading
 
-DEFAULT_CONCURRENCY = "1,2,4,8"
-DEFAULT_REQUESTS = 16  # per point: 4 points finish in ~90 s on 2 cores
-DEFAULT_WARMUP = 2
-DEFAULT_INPUT_TOKENS = "128"  # prefill runs ~300 tok/s on 2 cores: keeps `run` under 3 min
-ENGINE_URL = "http://127.0.0.1:1"  # placeholder: the run replaces it with the engine's
+DEFAULT_CONCURRENCY = ",".join(f"{v:g}" for v in DEFAULT_CONCURRENCY_VALUES)
 
 
 @click.command("run")
@@ -42,7 +49,7 @@ def run_cmd(engine_args: tuple[str, ...], slots: int | None, model_key: str,
     """Start llama.cpp with an embedded model (SmolLM2-135M by default), benchmark it at each
     load point, stop it. Exits 3 when the engine died mid-run (completed requests are kept)."""
     if kw["input_tokens"] is None:
-        kw["input_tokens"] = DEFAULT_INPUT_TOKENS
+        kw["input_tokens"] = str(DEFAULT_INPUT_TOKENS)
     if kw["requests"] is None and kw["duration_s"] is None:
         kw["requests"] = DEFAULT_REQUESTS
     # Every flag and output path is checked before paying for an engine start.

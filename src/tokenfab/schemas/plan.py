@@ -104,6 +104,9 @@ class PlanConfig(_In):
     db_url: str | None = Field(None, exclude=True,
                                description="results database for run frontiers (not written "
                                            "out: a URL may hold a password)")
+    measure_local: bool = Field(False, exclude=True,
+                                description="with no stored `tokenfab run`, measure the local "
+                                            "frontier now (the CLI's default; ~2 minutes)")
     sensitivity_pct: float = Field(10.0, gt=0, lt=100,
                                    description="± change for the sensitivities, %")
 

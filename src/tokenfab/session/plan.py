@@ -34,14 +34,27 @@ NO_RUN = ("no complete `tokenfab run` in the results database to measure the loc
           "run `tokenfab run` first (a few minutes), or pass --frontier HW=curve.csv")
 
 
-def latest_embedded_run(db: str | None) -> str:
-    """The newest complete run of the embedded engine (kind ``run``)."""
+def latest_embedded_run(db: str | None, *, measure: bool = False,
+                        progress: Progress | None = None) -> str:
+    """The newest complete run of the embedded engine (kind ``run``). With none stored and
+    ``measure``, measure one now with ``tokenfab run``'s default sweep (~2 min on 2 cores)."""
     with reading(db) as store:
         runs = store.list_runs(limit=1000)
     for info in runs:
         if info.kind == EMBEDDED_KIND and info.status == "complete":
             return info.run_id
-    raise ConfigError(NO_RUN)
+    if not measure:
+        raise ConfigError(NO_RUN)
+    from tokenfab.session.run import default_run_config, run
+
+    say = progress or (lambda _m: None)
+    say("no stored `tokenfab run` yet: measuring the local frontier now with its default "
+        "sweep (about 2 minutes; stored, so the next plan reuses it)")
+    result = run(default_run_config(db), say=say)
+    if result.status != "complete":
+        raise ConfigError(f"measuring the local frontier ended as {result.status}; "
+                          "run `tokenfab run` to see why")
+    return result.run_id
 
 
 def _stored(db: str | None, run_id: str, what: str) -> str:
@@ -53,10 +66,11 @@ def _stored(db: str | None, run_id: str, what: str) -> str:
         raise ConfigError(f"{what}: {exc}") from None
 
 
-def _run_id(spec: HardwareSpec, ref: str, db: str | None) -> str:
+def _run_id(spec: HardwareSpec, ref: str, cfg: PlanConfig, progress: Progress) -> str:
+    db = cfg.db_url
     wanted = ref.partition(":")[2].strip()
     if not wanted:
-        return latest_embedded_run(db)
+        return latest_embedded_run(db, measure=cfg.measure_local, progress=progress)
     return _stored(db, wanted, f"--frontier {spec.name}=run:{wanted}")
 
 
@@ -148,7 +162,7 @@ def resolve(cfg: PlanConfig, progress: Progress | None = None) -> Resolved:
         if spec.name != "local":
             catalog_entry(spec, None)
     refs = [_frontier_ref(spec, cfg) for spec in cfg.hardware]
-    run_ids = {spec.name: _run_id(spec, ref, cfg.db_url) for spec, ref in
+    run_ids = {spec.name: _run_id(spec, ref, cfg, say) for spec, ref in
                zip(cfg.hardware, refs, strict=True) if ref == "run" or ref.startswith("run:")}
     if "projection" in refs and cfg.model:
         from tokenfab.roofline.loading import load_model  # an unknown model fails here, once

@@ -16,7 +16,7 @@ from tokenfab.engines.lifecycle import EngineSettings, serving
 from tokenfab.host.cpu import local_cpu
 from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.local import SpeedOfLight, speed_of_light
-from tokenfab.schemas.config import LengthSpec
+from tokenfab.schemas.config import BenchConfig, LengthSpec
 from tokenfab.schemas.run import MAX_SLOTS, RunConfig, RunResult
 from tokenfab.schemas.summary import RunSummary
 from tokenfab.session.bench import Progress, run_bench
@@ -24,9 +24,26 @@ from tokenfab.session.loop import run_async
 from tokenfab.store import Store
 
 MODEL_CHOICES: tuple[str, ...] = tuple(EMBEDDED)  # what --model accepts
+# `tokenfab run`'s default sweep (`make run`): 4 points finish in ~90 s on 2 cores.
+DEFAULT_CONCURRENCY: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+DEFAULT_REQUESTS = 16  # measured requests per point
+DEFAULT_WARMUP = 2
+DEFAULT_INPUT_TOKENS = 128  # prefill runs ~300 tok/s on 2 cores: keeps `run` under 3 min
+DEFAULT_HOURLY_USD = 0.10  # what `make run` assumes this CPU machine costs per hour
+ENGINE_URL = "http://127.0.0.1:1"  # placeholder: the run replaces it with the engine's
 MAX_CTX_PER_SLOT = 16_384
 CTX_HEADROOM_TOKENS = 128  # chat template and special tokens around the prompt
 RATE_MODE_SLOTS = 8
+
+
+def default_run_config(db: str | None = None) -> RunConfig:
+    """``tokenfab run --hourly-usd 0.10`` with every other flag at its default (``make run``)."""
+    load = BenchConfig(url=ENGINE_URL, model="embedded", api="chat", mode="concurrency",
+                       values=DEFAULT_CONCURRENCY, requests_per_point=DEFAULT_REQUESTS,
+                       warmup_requests=DEFAULT_WARMUP,
+                       input_tokens=LengthSpec(mean=DEFAULT_INPUT_TOKENS),
+                       hourly_usd=DEFAULT_HOURLY_USD, energy="auto")
+    return RunConfig(load=load, db=db)
 
 
 def upper_tokens(spec: LengthSpec) -> int:

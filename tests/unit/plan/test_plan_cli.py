@@ -64,7 +64,17 @@ def test_published_curves_for_a_mixed_fleet_and_an_html_report(
 def test_no_stored_run_says_how_to_get_one(
         isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{isolated_env / 'empty.db'}"
-    fails_in_one_line(["plan", "--power-mw", "1", "--db", db], capsys, ["tokenfab run"])
+    fails_in_one_line(["plan", "--power-mw", "1", "--db", db, "--no-measure"], capsys,
+                      ["tokenfab run"])
+
+
+def test_no_stored_run_measures_one_by_default(
+        isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """By default the plan measures the local frontier itself; here no engine can start, so
+    the attempt ends in the engine's own one-line error (the real measurement is an
+    integration test)."""
+    db = f"sqlite:///{isolated_env / 'empty.db'}"
+    fails_in_one_line(["plan", "--power-mw", "1", "--db", db], capsys, ["llama-server"])
 
 
 def test_infeasible_plan_file_says_what_binds(
