@@ -21,9 +21,10 @@ from tokenfab.cost.catalog import Accelerator
 from tokenfab.errors import ConfigError
 from tokenfab.metrics.compute import summarize_point
 from tokenfab.roofline.batchsim import SimSettings, simulate
+from tokenfab.roofline.fit import learned_efficiency
 from tokenfab.roofline.models import ModelSpec
 from tokenfab.roofline.project import device_of, kv_dtype_bytes, shape_of
-from tokenfab.roofline.step import DEFAULT_EFFICIENCY, Efficiency, ReplicaModel
+from tokenfab.roofline.step import Efficiency, ReplicaModel
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.schemas.projection import CalibrationSummary
 from tokenfab.schemas.summary import PointSummary
@@ -118,8 +119,9 @@ def fit_by_simulation(points: list[MeasuredPoint], start: Efficiency,
 def calibrate(run_id: str, points: list[MeasuredPoint], spec: ModelSpec, acc: Accelerator, *,
               precision: Precision, engine: str, tp: int = 1) -> Calibration:
     """Fit the efficiency factors of ``acc``'s family to ``points`` measured serving ``spec``
-    at weight ``precision`` on ``tp`` accelerators, starting from the family's defaults with
-    ``engine``'s overheads. Each evaluation re-simulates max(4 B_i, 16) requests per point
+    at weight ``precision`` on ``tp`` accelerators, starting from the learned efficiency of
+    ``acc`` under ``engine`` (``roofline.fit.learned_efficiency``). Each evaluation
+    re-simulates max(4 B_i, 16) requests per point
     (KV at BF16 on CPUs, else ``kv_dtype_bytes(precision)``)."""
     family = acc.family
     device = device_of(acc)
@@ -137,6 +139,6 @@ def calibrate(run_id: str, points: list[MeasuredPoint], spec: ModelSpec, acc: Ac
         t = s.latency_ms.get("tpot")
         return (t.p50 if t else 0.0), s.throughput.output_tok_s
 
-    start = DEFAULT_EFFICIENCY.get(family, Efficiency()).for_engine(engine)
+    start = learned_efficiency(acc, engine)  # composes: the run refines the learned factors
     eff, resid, rms = fit_by_simulation(points, start, sim)
     return Calibration(run_id, family, eff, [round(r, 2) for r in resid], rms)

@@ -22,7 +22,9 @@ Fit: ``scipy.optimize.least_squares`` on the residuals
 hundreds of rows do not drown the others), plus
 the penalties ``g / PRIOR_SIGMA``, ``d_stack / STACK_SIGMA``, ``d_family / FAMILY_SIGMA``: a
 penalised (ridge) least squares, i.e. a pooled prior with per-group deviations shrunk toward
-it, so a stack or family with few points borrows from the pool.
+it, so a stack or family with few points borrows from the pool. The loss is soft-L1 beyond
+``ROBUST_SCALE`` σ, so a few rows whose published figure means something else cannot pull
+every parameter.
 
 Speed: in closed-loop concurrency the scheduler's decisions are counted in steps, not time,
 so one simulation with 1-ns steps (:func:`trace_point`) records every step's (P, B, C) and
@@ -73,6 +75,7 @@ PRIOR_SIGMA = 1.0  # pooled multipliers: weak pull toward the family defaults
 STACK_SIGMA = 0.35  # a software stack's deviation from the pool
 FAMILY_SIGMA = 0.2  # a hardware family's deviation from its stack
 EFFICIENCY_FILE = "efficiency.json"
+ROBUST_SCALE = 2.0  # soft-L1 loss: residuals beyond 2 σ count linearly, not squared
 BAND_MIN_POINTS = 6  # a regime with fewer CV residuals uses the pooled ones
 
 
@@ -311,7 +314,7 @@ def fit(samples: Sequence[Sample], *, max_nfev: int = 40, batch: Batch | None = 
     """Penalised least squares (module docstring) with ``scipy.optimize.least_squares``; the
     Jacobian is assembled from 7 finite-difference passes over :class:`Batch` (each sample's
     residuals depend on its own θ only)."""
-    from scipy.optimize import least_squares
+    from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
     batch = batch if batch is not None else Batch(samples)
     stacks = sorted({s.stack for s in samples})
@@ -353,7 +356,8 @@ def fit(samples: Sequence[Sample], *, max_nfev: int = 40, batch: Batch | None = 
         return np.vstack((rows_t, rows_p[has_tpot], np.diag(penalty_w)))
 
     res = least_squares(residuals, np.zeros(n_groups * N_PARAMS), jac=jacobian,
-                        method="trf", max_nfev=max_nfev)
+                        method="trf", loss="soft_l1", f_scale=ROBUST_SCALE,
+                        max_nfev=max_nfev)
     g = res.x.reshape(n_groups, N_PARAMS)
     return Fitted(tuple(g[0]), {s: tuple(g[1 + i]) for i, s in enumerate(stacks)},
                   {f: tuple(g[1 + len(stacks) + i]) for i, f in enumerate(families)})
@@ -384,23 +388,27 @@ def cross_validate(samples: Sequence[Sample], key: Callable[[Sample], str],
 
 
 def quantile_bands(held: Iterable[HeldOut]) -> dict[str, dict[str, list[float]]]:
-    """Per regime (and '*' pooled): p10/p90 of ln(measured / modelled) of tok/s/GPU and TPOT;
-    regimes with fewer than BAND_MIN_POINTS residuals are left to the pooled band."""
+    """Per regime (and '*' pooled): p10/p90 of ln(measured / modelled) of tok/s/GPU and TPOT.
+    A regime with fewer than BAND_MIN_POINTS residuals (of either) takes the pooled ones."""
     by: dict[str, list[HeldOut]] = {"*": []}
     for h in held:
         by["*"].append(h)
         by.setdefault(h.sample.regime, []).append(h)
-    out = {}
+
+    def q(values: list[float]) -> list[float] | None:
+        if len(values) < BAND_MIN_POINTS:
+            return None
+        arr = -np.asarray(values)
+        return [float(np.quantile(arr, 0.1)), float(np.quantile(arr, 0.9))]
+
+    pooled_t = q([h.log_tput for h in by["*"]])
+    pooled_p = q([h.log_tpot for h in by["*"] if h.log_tpot is not None])
+    out: dict[str, dict[str, list[float]]] = {}
     for regime, hs in by.items():
-        if len(hs) < BAND_MIN_POINTS:
-            continue
-        tput = -np.asarray([h.log_tput for h in hs])
-        tpot = -np.asarray([h.log_tpot for h in hs if h.log_tpot is not None])
-        out[regime] = {
-            "tput": [float(np.quantile(tput, 0.1)), float(np.quantile(tput, 0.9))],
-            "tpot": ([float(np.quantile(tpot, 0.1)), float(np.quantile(tpot, 0.9))]
-                     if tpot.size >= BAND_MIN_POINTS // 2 else [-0.2, 0.2]),
-            "n": [len(hs)]}
+        t = q([h.log_tput for h in hs]) or pooled_t
+        p = q([h.log_tpot for h in hs if h.log_tpot is not None]) or pooled_p or t
+        if t is not None and p is not None:
+            out[regime] = {"tput": t, "tpot": p, "n": [float(len(hs))]}
     return out
 
 

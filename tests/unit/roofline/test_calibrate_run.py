@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tokenfab.cost.catalog import find_accelerator
 from tokenfab.errors import ConfigError
 from tokenfab.roofline.calibrate import calibrate, measured_points
+from tokenfab.roofline.fit import learned_efficiency
 from tokenfab.roofline.loading import load_model
 from tokenfab.roofline.project import NO_BAND, project_point
-from tokenfab.roofline.step import Efficiency
 from tokenfab.schemas.config import LengthSpec
 from tokenfab.schemas.summary import PointSummary
 
-TRUE = Efficiency(0.6, 0.35, 0.002, 35e-6, 10e-6, 60e-6)
+# the truth: the learned H100/vLLM efficiency with slower memory and compute and a larger
+# per-step cost — what calibration refines (it starts from the learned factors)
+LEARNED = learned_efficiency(find_accelerator("H100"), "vllm")
+TRUE = replace(LEARNED.scaled(memory=0.75, compute=0.7), step_overhead_s=0.002)
 
 
 def generated_points() -> list[PointSummary]:

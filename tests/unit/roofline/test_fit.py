@@ -140,3 +140,21 @@ def test_the_batch_prices_every_sample_as_the_sample_does() -> None:
     rt, rp = Batch(samples).log_residuals(theta)
     for i, s in enumerate(samples):
         assert [rt[i], rp[i]] == pytest.approx(s.log_residuals(list(theta[i])), abs=1e-9)
+
+
+def test_bands_are_residual_quantiles_and_thin_regimes_take_the_pooled_ones() -> None:
+    from types import SimpleNamespace
+
+    from tokenfab.roofline.fit import HeldOut, quantile_bands
+
+    def held(regime: str, r: float, tpot: float | None) -> HeldOut:
+        return HeldOut(SimpleNamespace(regime=regime), "f", r, tpot)  # type: ignore[arg-type]
+
+    many = [held("dense-memory", 0.01 * i, 0.02 * i) for i in range(-10, 11)]
+    thin = [held("moe-compute", 0.5, None) for _ in range(8)]
+    bands = quantile_bands(many + thin)
+    # band on ln(measured / modelled) = −residual: p10 of −r over r in −0.1..0.1 is −0.08
+    assert bands["dense-memory"]["tput"] == pytest.approx([-0.08, 0.08])
+    assert bands["dense-memory"]["tpot"] == pytest.approx([-0.16, 0.16])
+    assert bands["moe-compute"]["tput"] == pytest.approx([-0.5, -0.5])
+    assert bands["moe-compute"]["tpot"] == bands["*"]["tpot"]  # no TPOT of its own: pooled

@@ -101,8 +101,8 @@ def test_bad_model_is_one_line(model: str, words: list[str],
 def test_table_says_what_its_ranges_and_prices_are(capsys: pytest.CaptureFixture[str]) -> None:
     out = " ".join(succeeds([*BASE, "--hardware", "H100,MI300X", "--concurrency", "1,8",
                              "--slo", "tpot_ms=1000"], capsys).split())
-    assert "ranges: efficiency ±20% (assumed)" in out
-    assert "efficiency: per-family defaults (assumed)" in out
+    assert "ranges: p10–p90 of cross-validated residuals, dense-memory (modelled)" in out
+    assert "efficiency: learned from" in out and "published points" in out
     assert "no catalog price for Instinct MI300X" in out
     assert "max concurrency meeting the SLO (p50): H100 SXM5 80GB 8, Instinct MI300X 8" in out
     assert "ci95" not in out
@@ -114,12 +114,15 @@ def test_json_document_is_a_projection(isolated: Path,
     succeeds([*BASE, "--hardware", "H100", "--concurrency", "1,4", "--json", str(path)], capsys)
     doc = json.loads(path.read_text())
     assert doc["schema"] == "tokenfab.projection/1" and doc["kind"] == "projection"
-    assert doc["config"]["concurrency"] == [1, 4] and doc["band_kind"].startswith("efficiency")
+    assert doc["config"]["concurrency"] == [1, 4] and doc["band_kind"].startswith("p10–p90")
     for p in doc["points"]:
         assert "ci95" not in p and "ci95" not in p["cost"]
-        assert p["cost"]["band_kind"] == p["band"]["kind"] == "efficiency ±20% (assumed)"
+        assert p["cost"]["band_kind"] == p["band"]["kind"]
+        assert p["band"]["kind"].startswith("p10–p90 of cross-validated residuals")
+        assert p["band"]["regime"] in p["band"]["kind"]
+        assert p["weights"] == "bf16" and p["compute"] == "bf16" and p["kv_dtype"] == "bf16"
         lo, hi = p["cost"]["band"]["usd_per_mtok_output_all_in"]
-        assert lo < p["cost"]["usd_per_mtok_output"] < hi
+        assert lo < hi
     out = succeeds([*BASE, "--hardware", "H100", "--concurrency", "1", "--json", "-"], capsys)
     assert json.loads(out)["points"][0]["hardware"] == "H100 SXM5 80GB"
 
