@@ -21,6 +21,7 @@ from tokenfab.metrics.pareto import pareto_indices
 from tokenfab.roofline.calibrate import Calibration, calibrate, measured_points
 from tokenfab.roofline.fit import base_efficiency, learned_quantiles, shipped
 from tokenfab.roofline.loading import load_model
+from tokenfab.roofline.models import WEIGHT_FORMAT_BYTES
 from tokenfab.roofline.project import (
     ASSUMED_BAND,
     Band,
@@ -173,6 +174,14 @@ def _efficiency_source(calib: Calibration | None, accs: Sequence[Accelerator]) -
     return f"calibrated on run {calib.run_id} for {', '.join(used)} (modelled){rest}"
 
 
+def weights_for(cfg: ProjectConfig, hint: str | None) -> str:
+    """--weights; else --precision when given; else the format a Hub id's suffix names
+    (``-FP8``, ``-AWQ``, ``-MXFP4``: the resolver's hint); else bf16."""
+    if cfg.weights is not None or "precision" in cfg.model_fields_set:
+        return cfg.weight_format
+    return hint if hint in WEIGHT_FORMAT_BYTES else cfg.weight_format
+
+
 def learned_band(plan: Plan, concurrency: int, cfg: ProjectConfig) -> Band:
     """p10–p90 of the cross-validated residuals of the point's regime (``roofline.fit``),
     else ±20% (assumed) where no fit is shipped or for the local CPU."""
@@ -196,6 +205,7 @@ def project(cfg: ProjectConfig, *, progress: ProgressFn | None = None) -> Projec
                           f"{', '.join(acc.key for acc in accs)}; leave --tier out")
     tiers = [tier_for(acc, cfg.tier) for acc in accs]
     spec = load_model(cfg.model)
+    weights = weights_for(cfg, spec.weight_format_hint)
     calib = calibration_for(cfg) if cfg.calibrate_run else None
     plans: list[tuple[Plan, Band | None]] = []
     for acc in accs:
@@ -203,7 +213,7 @@ def project(cfg: ProjectConfig, *, progress: ProgressFn | None = None) -> Projec
         engine = cfg.engine or ("llama.cpp" if acc.family == "cpu" else "vllm")
         plan = plan_replica(spec, acc, precision=cfg.precision, gpus=cfg.gpus, tp=cfg.tp,
                             isl=cfg.isl, osl=cfg.osl, engine=engine,
-                            weights=cfg.weight_format, compute_precision=cfg.compute,
+                            weights=weights, compute_precision=cfg.compute,
                             kv_dtype=cfg.kv_dtype,
                             efficiency=calib.efficiency if calib and calibrated else None)
         band = calibration_band(calib.rms_log_residual) if calib and calibrated else None

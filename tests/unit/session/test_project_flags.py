@@ -135,3 +135,18 @@ def test_json_document_reads_as_a_report_view(isolated: Path) -> None:
     view = read_document(str(path))
     assert view.kind == "modelled" and len(view.points) == 2
     assert view.label == "llama-3.1-8b on H100 SXM5 80GB (modelled)"
+
+
+def test_explicit_precision_axes(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = succeeds([*BASE, "--hardware", "H200", "--weights", "mxfp4", "--compute", "bf16",
+                    "--kv-dtype", "fp8", "--concurrency", "1", "--json", "-"], capsys)
+    p = json.loads(out)["points"][0]
+    assert (p["weights"], p["compute"], p["kv_dtype"], p["precision"]) == (
+        "mxfp4", "bf16", "fp8", "fp4")
+
+
+def test_fp4_shorthand_projects_on_hardware_without_fp4(capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    out = succeeds([*BASE, "--hardware", "H200", "--precision", "fp4", "--concurrency", "1"],
+                   capsys)
+    assert "mxfp4 weights" in out and "(bf16)" in out

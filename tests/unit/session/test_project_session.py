@@ -191,3 +191,21 @@ def test_calibrating_on_a_missing_run_names_it(tmp_path: Path) -> None:
     url = _stored_run(tmp_path, "NVIDIA H100 80GB HBM3")
     with pytest.raises(StoreError, match="nosuchrun"):
         calibration_for(cfg(hardware="H100", calibrate_run="nosuchrun", db_url=url))
+
+
+def test_precision_axes_reach_every_point() -> None:
+    res = project(cfg(model="gpt-oss-120b", hardware="H200,B200", weights="mxfp4",
+                      kv_dtype="fp8", concurrency="4"))
+    h200, b200 = res.points
+    assert (h200.weights, h200.compute, h200.kv_dtype, h200.precision) == (
+        "mxfp4", "bf16", "fp8", "fp4")
+    assert b200.compute == "fp4"
+
+
+def test_a_hub_ids_format_suffix_sets_the_weights_unless_a_flag_does() -> None:
+    from tokenfab.session.project import weights_for
+
+    assert weights_for(cfg(hardware="H100"), "fp8") == "fp8"
+    assert weights_for(cfg(hardware="H100", precision="bf16"), "fp8") == "bf16"
+    assert weights_for(cfg(hardware="H100", weights="int4-awq"), "fp8") == "int4-awq"
+    assert weights_for(cfg(hardware="H100"), None) == "bf16"
