@@ -179,7 +179,7 @@ def weights_for(cfg: ProjectConfig, hint: str | None) -> str:
     (``-FP8``, ``-AWQ``, ``-MXFP4``: the resolver's hint); else bf16."""
     if cfg.weights is not None or "precision" in cfg.model_fields_set:
         return cfg.weight_format
-    return hint if hint in WEIGHT_FORMAT_BYTES else cfg.weight_format
+    return hint if hint is not None and hint in WEIGHT_FORMAT_BYTES else cfg.weight_format
 
 
 def learned_band(plan: Plan, concurrency: int, cfg: ProjectConfig) -> Band:
