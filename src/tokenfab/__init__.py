@@ -18,8 +18,9 @@ from tokenfab.errors import TokenfabError
 
 __version__ = "0.1.0"
 
-# public name -> (module, attribute); ``tune`` and ``report`` are exported as ``tune_engine``
-# and ``write_report`` because ``tokenfab.tune`` and ``tokenfab.report`` are subpackages.
+# public name -> (module, attribute); ``tune``, ``report`` and ``plan`` are exported as
+# ``tune_engine``, ``write_report`` and ``plan_factory``: ``tokenfab.tune``, ``tokenfab.report``
+# and ``tokenfab.plan`` are subpackages.
 ENTRY_POINTS: dict[str, tuple[str, str]] = {
     "run": ("tokenfab.session.run", "run"),
     "bench": ("tokenfab.session.bench", "bench"),
@@ -33,7 +34,7 @@ ENTRY_POINTS: dict[str, tuple[str, str]] = {
     "write_report": ("tokenfab.session.report", "report"),
     "serve": ("tokenfab.session.serve", "serve"),
     "claims": ("tokenfab.session.claims", "claims"),
-    "plan": ("tokenfab.session.plan", "plan"),
+    "plan_factory": ("tokenfab.session.plan", "plan"),
 }
 
 __all__ = ["ENTRY_POINTS", "TokenfabError", "__version__", *ENTRY_POINTS]

@@ -19,7 +19,8 @@ tests call these; nothing here imports ``tokenfab.cli``.
 | plan       | ``session.plan.plan``                      | PlanConfig -> PlanResult              |
 
 The same functions are importable from the top-level package (``tokenfab.project`` …;
-``tune`` and ``report`` as ``tokenfab.tune_engine`` and ``tokenfab.write_report``), loaded
+``tune``, ``report`` and ``plan`` as ``tokenfab.tune_engine``, ``tokenfab.write_report`` and
+``tokenfab.plan_factory``), loaded
 lazily so that ``import tokenfab`` stays fast. ``session.engine`` builds and describes the
 embedded llama.cpp tools; ``session.runs`` lists, shows and exports stored runs.
 """
