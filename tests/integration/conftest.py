@@ -7,8 +7,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.integration.browser import browser, page  # noqa: F401  (fixtures)
@@ -26,6 +28,30 @@ def tokenfab(*args: str, db: Path | str | None = None, timeout: float = 300,
         argv += ["--db", db if isinstance(db, str) else f"sqlite:///{db}"]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "COLUMNS": "200", **(env or {})}, cwd=REPO)
+
+
+@contextmanager
+def dashboard_at(db: str) -> Iterator[str]:
+    """``tokenfab serve --db DB`` on a free loopback port, as a user starts it; yields its URL
+    once ``/api/runs`` answers, and stops it after the block."""
+    from tokenfab.engines.llamacpp import free_port
+
+    port = free_port()
+    srv = subprocess.Popen([*TOKENFAB, "serve", "--db", db, "--port", str(port)], cwd=REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/api/runs", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        srv.terminate()
+        srv.wait(timeout=10)
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:

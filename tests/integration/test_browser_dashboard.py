@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import REPO, tokenfab
-from tokenfab.engines.llamacpp import free_port
+from tests.integration.conftest import dashboard_at, tokenfab
 from tokenfab.engines.sim import SimConfig, SimServer
 from tokenfab.store import Store
 
@@ -33,23 +29,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
                         "--label", "<script>alert(1)</script>", "--json", str(out), db=db)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(out.read_text())
-    port = free_port()
-    srv = subprocess.Popen([sys.executable, "-m", "tokenfab.cli.main", "serve", "--db", db,
-                            "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/api/runs", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with dashboard_at(db) as url:
         yield url, summary["run_id"], summary
-    finally:
-        srv.terminate()
-        srv.wait(timeout=10)
 
 
 def test_runs_list_and_run_page(page: tuple[Any, Any], served: tuple[str, str, dict]) -> None:  # type: ignore[type-arg]

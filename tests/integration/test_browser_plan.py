@@ -4,9 +4,6 @@ plan's own numbers in their charts, and the sliders re-solve it."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import REPO, tokenfab
+from tests.integration.conftest import dashboard_at, tokenfab
 from tests.unit.plan.conftest import store_run
-from tokenfab.engines.llamacpp import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -99,23 +95,8 @@ def test_html_report_section_shows_the_plan_s_numbers(
 
 @pytest.fixture(scope="module")
 def served(db: str) -> Iterator[str]:
-    port = free_port()
-    srv = subprocess.Popen([sys.executable, "-m", "tokenfab.cli.main", "serve", "--db", db,
-                            "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/api/runs", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with dashboard_at(db) as url:
         yield url
-    finally:
-        srv.terminate()
-        srv.wait(timeout=10)
 
 
 def test_dashboard_plan_page_and_its_sliders(page: tuple[Any, Any], served: str) -> None:
